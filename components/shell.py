@@ -1,0 +1,91 @@
+"""The app shell: navbar (only the pages the role may open), clocks, user menu, page container."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.ids import Shell, nav_link
+from components.login_page import PRODUCT_NAME
+from data.access import Principal
+
+
+def nav_pages(principal: Principal) -> list[dict]:
+    """Registered pages this principal may open, in navigation order."""
+    pages = [
+        p for p in dash.page_registry.values()
+        if p.get("nav_order") is not None and p.get("permission") is not None and principal.can(p["permission"])
+    ]
+    return sorted(pages, key=lambda p: p["nav_order"])
+
+
+def _nav_link(page: dict) -> dbc.NavItem:
+    return dbc.NavItem(
+        dbc.NavLink(
+            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), page["name"]],
+            href=page["relative_path"], active="exact",
+            id=nav_link(page["module"].split(".")[-1]),
+        )
+    )
+
+
+def _clock() -> html.Div:
+    return html.Div(
+        [
+            html.Div([html.Span("--", id=Shell.CLOCK_MARKET), html.Span("EST market", className="zone")]),
+            html.Div([html.Span("--", id=Shell.CLOCK_LOCAL), html.Span("", className="zone", id=Shell.CLOCK_ZONE)]),
+        ],
+        className="shell-clock me-3",
+        title="Market time is EST all year (UTC-5); local time is Eastern Prevailing Time",
+    )
+
+
+def _user_menu(principal: Principal) -> dbc.DropdownMenu:
+    role = principal.role.label
+    header = html.Div(
+        [html.Div(principal.display_name, className="fw-semibold"),
+         html.Div(principal.organisation_name or "Public view", className="org"),
+         html.Div(role, className="org")],
+        className="shell-user text-end",
+    )
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(f"{principal.display_name} · {role}", header=True),
+            dbc.DropdownMenuItem([html.I(className="bi bi-box-arrow-right me-2"), "Sign out"],
+                                 href="/logout", external_link=True, id=Shell.LOGOUT),
+        ],
+        label=header, align_end=True, nav=True, in_navbar=True, id=Shell.USER_MENU,
+        toggle_class_name="d-flex align-items-center",
+    )
+
+
+def navbar(principal: Principal) -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand([html.I(className="bi bi-lightning-charge-fill me-2 text-warning"), PRODUCT_NAME],
+                                href="/", className="me-4"),
+                dbc.Nav([_nav_link(p) for p in nav_pages(principal)], navbar=True, className="me-auto"),
+                html.Div(id=Shell.DATA_AGE, className="me-3"),
+                _clock(),
+                dbc.Button(html.I(id=Shell.THEME_ICON, className="bi bi-moon-stars"),
+                           id=Shell.THEME_TOGGLE, color="link", className="text-light me-2",
+                           title="Switch light / dark theme"),
+                dbc.Nav([_user_menu(principal)], navbar=True),
+            ],
+            fluid=True,
+        ),
+        className="shell-navbar", dark=True, id=Shell.NAVBAR,
+    )
+
+
+def shell(principal: Principal, theme: str) -> html.Div:
+    return html.Div(
+        [
+            dcc.Store(id=Shell.THEME_STORE, data=theme),
+            html.Div(id=Shell.THEME_SAVED, hidden=True),
+            dcc.Interval(id=Shell.CLOCK_TICK, interval=1000),
+            navbar(principal),
+            html.Main(dash.page_container, className="shell-content"),
+        ]
+    )

@@ -1,0 +1,233 @@
+"""The platform's vocabulary: every kind, role and state, defined once.
+
+Stored as plain strings in the database (portable between SQLite and PostgreSQL,
+no enum migrations); these enums are the only place the values are spelt.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    GUEST = "guest"
+    DER_OWNER = "der_owner"
+    AGGREGATOR = "aggregator"
+    DSO_OPERATOR = "dso_operator"
+    TSO_OPERATOR = "tso_operator"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.GUEST: "Guest (view only)",
+    Role.DER_OWNER: "DER owner",
+    Role.AGGREGATOR: "Aggregator",
+    Role.DSO_OPERATOR: "LDC / DSO operator",
+    Role.TSO_OPERATOR: "IESO operator",
+    Role.MANAGER: "Manager",
+    Role.ADMIN: "Platform administrator",
+}
+
+
+class OrgKind(StrEnum):
+    ISO = "iso"
+    LDC = "ldc"
+    TRANSMITTER = "transmitter"
+    AGGREGATOR = "aggregator"
+    DER_OWNER = "der_owner"
+    PLATFORM = "platform"
+
+
+class UserStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class StationKind(StrEnum):
+    TS = "TS"  # transformer station: a T/D connection point
+    DS = "DS"  # distribution station
+    MS = "MS"  # municipal station
+
+
+class Technology(StrEnum):
+    SOLAR_PV = "solar_pv"
+    BATTERY = "battery"
+    EV_CHARGER = "ev_charger"
+    FLEXIBLE_LOAD = "flexible_load"
+    WIND = "wind"
+    GAS_CHP = "gas_chp"
+    HYDRO = "hydro"
+
+    @property
+    def label(self) -> str:
+        return TECHNOLOGY_LABELS[self]
+
+
+TECHNOLOGY_LABELS: dict[Technology, str] = {
+    Technology.SOLAR_PV: "Solar PV",
+    Technology.BATTERY: "Battery storage",
+    Technology.EV_CHARGER: "EV charging",
+    Technology.FLEXIBLE_LOAD: "Flexible load",
+    Technology.WIND: "Wind",
+    Technology.GAS_CHP: "Gas CHP",
+    Technology.HYDRO: "Small hydro",
+}
+
+
+class ServiceTag(StrEnum):
+    WHOLESALE = "wholesale"
+    DISTRIBUTION = "distribution"
+    BOTH = "both"
+
+
+class DerStatus(StrEnum):
+    PENDING = "pending"  # registered, awaiting LDC approval (no platform ID yet)
+    ACTIVE = "active"
+    INACTIVE = "inactive"  # connected but not available (maintenance)
+    REJECTED = "rejected"
+    DEACTIVATED = "deactivated"
+
+
+class IesoZone(StrEnum):
+    """The 10 IESO demand zones (DOMAIN.md)."""
+
+    NORTHWEST = "Northwest"
+    NORTHEAST = "Northeast"
+    OTTAWA = "Ottawa"
+    EAST = "East"
+    TORONTO = "Toronto"
+    ESSA = "Essa"
+    BRUCE = "Bruce"
+    SOUTHWEST = "Southwest"
+    NIAGARA = "Niagara"
+    WEST = "West"
+
+
+class LimitType(StrEnum):
+    PEAK = "peak"  # one export/import pair over the requested hours
+    DYNAMIC = "dynamic"  # an hourly curve
+
+
+class LimitStatus(StrEnum):
+    SUBMITTED = "submitted"
+    FLAGGED = "flagged"  # automation asked for a human decision
+    EMBEDDED_APPROVED = "embedded_approved"  # first level of the tri-level chain done
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class NoticeKind(StrEnum):
+    REQUEST_FOR_SERVICE = "request_for_service"
+    STANDBY = "standby"
+    REQUIREMENT = "requirement"
+
+
+class NoticeStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    AMENDED = "amended"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Issuer(StrEnum):
+    IESO = "ieso"
+    DSO = "dso"
+
+
+class DispatchState(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+class TargetKind(StrEnum):
+    DER = "der"
+    RESOURCE = "resource"
+    FEEDER = "feeder"
+    STATION = "station"
+
+
+class OutageKind(StrEnum):
+    PLANNED = "planned"
+    FORCED = "forced"
+    CONSTRAINT = "constraint"  # de-rate
+    TRANSMISSION = "transmission"  # IESO transmission outage, read-only
+
+
+class OutageState(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    RESTORED = "restored"
+    CANCELLED = "cancelled"
+
+
+class BidStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+    WITHDRAWN = "withdrawn"
+    BLOCKED = "blocked"
+
+
+class Market(StrEnum):
+    DAM = "dam"
+    REAL_TIME = "real_time"
+    DISTRIBUTION = "distribution"
+
+
+class AlertState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Severity(StrEnum):
+    """OperatorFabric / ISA-101 severity scale, most severe first."""
+
+    ALARM = "alarm"
+    ACTION = "action"
+    COMPLIANT = "compliant"
+    INFORMATION = "information"
+
+
+class MeterStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETIRED = "retired"
+
+
+class EnrolmentStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class SeriesKind(StrEnum):
+    DER_OUTPUT = "der_output"  # kW, + export
+    FEEDER_LOAD = "feeder_load"  # MW
+    STATION_LOAD = "station_load"  # MW
+    RESOURCE_METER = "resource_meter"  # kW interval reads (MDM)
+    ZONE_DEMAND = "zone_demand"  # MW
+    ONTARIO_DEMAND = "ontario_demand"  # MW
+    MARKET_DEMAND = "market_demand"  # MW
+    ZONAL_PRICE = "zonal_price"  # $/MWh
+    VG_FORECAST = "vg_forecast"  # MW
+    RT_TOTAL = "rt_total"  # MW, a RealtimeTotals market quantity

@@ -1,0 +1,12 @@
+"""Password hashing (werkzeug's scrypt by default)."""
+from __future__ import annotations
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    return check_password_hash(password_hash, password)

@@ -1,0 +1,1 @@
+"""Map layers: query rows in, GeoJSON and dash-leaflet components out, styled from the palette."""
