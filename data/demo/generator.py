@@ -76,7 +76,8 @@ class DemoRows:
             (Station, self.net.stations), (Feeder, self.net.feeders),
             (Station, self.net.embedded_stations), (Feeder, self.net.embedded_feeders),
             (Program, self.portfolio.programs), (Resource, self.portfolio.resources),
-            (Der, self.portfolio.ders), (Meter, self.portfolio.meters), (Enrolment, self.portfolio.enrolments),
+            (Der, self.portfolio.ders), (Meter, self.portfolio.meters),
+            (Enrolment, self.portfolio.enrolments),
         ]
         return [(model.__table__, rows) for model, rows in waves]
 
