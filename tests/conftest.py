@@ -77,7 +77,9 @@ def dash_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
         env={}, database_url=f"sqlite:///{instance / 'boot.db'}", instance_dir=instance, demo=False,
         scheduler=False, login_rate_limit="1000 per minute", secret_key="test-secret",
     )
-    return create_app(settings)
+    app = create_app(settings)
+    app.server.test_client().get("/healthz")  # Dash finishes its set-up (callback map) on the first request
+    return app
 
 
 @pytest.fixture

@@ -66,8 +66,10 @@ DEMO_OWNER_AGGREGATORS = (DEMO_AGGREGATOR,) * 8 + ("MAPLEDR", None, None, None)
 DEMO_OWNER_PENDING = 11  # the last one still awaits approval
 
 AGGREGATED_SHARE = {"residential": 0.63, "commercial": 0.72, "large": 0.5}
-TAGS_AGGREGATED = ((ServiceTag.WHOLESALE, ServiceTag.BOTH, ServiceTag.DISTRIBUTION), (0.4, 0.4, 0.2))
-TAGS_DIRECT = ((ServiceTag.WHOLESALE, ServiceTag.BOTH, ServiceTag.DISTRIBUTION), (0.1, 0.1, 0.8))
+# Service tags and their cumulative weights: aggregated DERs mostly sell wholesale, the others serve the LDC.
+TAG_VALUES = (ServiceTag.WHOLESALE.value, ServiceTag.BOTH.value, ServiceTag.DISTRIBUTION.value)
+TAGS_AGGREGATED = (0.4, 0.8, 1.0)
+TAGS_DIRECT = (0.1, 0.2, 1.0)
 
 
 @dataclass(slots=True)
@@ -102,6 +104,10 @@ class _Builder:
         self.owner_sites: dict[str, list[FeederSite]] = {}
         self.owner_units: dict[str, int] = {}
         self.large_names: set[str] = set()
+        self.aggregators_in: dict[IesoZone, tuple[list[str], list[float]]] = {}
+        for zone in IesoZone:
+            active: list[AggregatorSpec] = [a for a in AGGREGATORS if zone in a.zones]
+            self.aggregators_in[zone] = ([a.code for a in active], list(accumulate(a.weight for a in active)))
         for owner in OWNERS:
             unknown = [c for c in owner.homes if c not in PLACES_BY_CODE]
             if unknown:
@@ -147,8 +153,8 @@ class _Builder:
         draft.aggregator = aggregator
         if aggregator:
             row["aggregator_org_id"] = self.orgs.id_by_code[aggregator]
-        tags, weights = TAGS_AGGREGATED if aggregator else TAGS_DIRECT
-        row["service_tag"] = rng.choices(tags, weights)[0].value
+        tag_weights = TAGS_AGGREGATED if aggregator else TAGS_DIRECT
+        row["service_tag"] = rng.choices(TAG_VALUES, cum_weights=tag_weights)[0]
         if rng.random() < (0.95 if row["status"] != DerStatus.PENDING.value else 0.6):
             row["meter_id"] = self.new_meter_code()
         self.drafts.append(draft)
@@ -203,8 +209,8 @@ class _Builder:
         return f"{owner.short} {site.place.town} #{self.owner_units[owner.code]} – {tech.label}"
 
     def pick_aggregator(self, zone: IesoZone) -> str:
-        active: list[AggregatorSpec] = [a for a in AGGREGATORS if zone in a.zones]
-        return self.rng.choices(active, [a.weight for a in active])[0].code
+        codes, cum_weights = self.aggregators_in[zone]
+        return self.rng.choices(codes, cum_weights=cum_weights)[0]
 
     def new_meter_code(self) -> str:
         while (code := f"MTR-{self.rng.randrange(10_000_000, 100_000_000)}") in self.meter_codes:
