@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from data.db import Database
@@ -136,8 +137,13 @@ def ensure_demo(db: Database, *, ders: int = 5000, seed: int = 20261130, passwor
             return None
     try:
         return load_demo(db, ders=ders, seed=seed, password=password, as_of=as_of)
-    except DemoNotEmptyError:  # another worker loaded it between our check and our load
-        return None
+    except (DemoNotEmptyError, DBAPIError):
+        # Another worker may have loaded it between our check and our load (on SQLite that shows up
+        # as a lock or snapshot error rather than as organisations): then there is nothing to do.
+        with db.session() as session:
+            if has_organisations(session):
+                return None
+        raise
 
 
 def bulk_insert(session: Session, table: Table, rows: list[Row]) -> None:
