@@ -272,12 +272,13 @@ class _Builder:
     def resources(self, out: DemoPortfolio) -> None:
         agg_order = {a.code: i for i, a in enumerate(AGGREGATORS)}
         zone_order = {z: i for i, z in enumerate(IesoZone)}
-        keys = {(d.aggregator, d.zone) for d in self.drafts if d.aggregator and d.row["platform_id"]}
-        ordered = sorted(keys, key=lambda k: (agg_order[k[0]], zone_order[k[1]]))  # type: ignore[index]
+        # Only approved DERs join a resource; pending ones may already name their aggregator.
+        keys = {(d.aggregator, d.zone) for d in self.drafts
+                if d.aggregator is not None and d.row["platform_id"]}
+        ordered = sorted(keys, key=lambda k: (agg_order[k[0]], zone_order[k[1]]))
         ids: dict[tuple[str, IesoZone], int] = {}
         names = {a.code: a.name for a in AGGREGATORS}
         for n, (agg, zone) in enumerate(ordered, start=1):
-            assert agg is not None
             ids[(agg, zone)] = n
             out.resources.append({
                 "id": n, "resource_code": resource_code(n), "name": f"{names[agg]} – {zone.value} VPP",
@@ -286,7 +287,7 @@ class _Builder:
                 "created_at": self.platform_start,
             })
         for d in self.drafts:
-            if d.aggregator and d.row["platform_id"]:
+            if d.aggregator is not None and d.row["platform_id"]:
                 d.row["resource_id"] = ids[(d.aggregator, d.zone)]
 
     def programs_and_enrolments(self, out: DemoPortfolio) -> None:
