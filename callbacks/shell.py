@@ -1,13 +1,16 @@
 """Shell callbacks: clocks and theme in the browser; the theme choice saved for signed-in users."""
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html
 from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
-from callbacks.context import db
+from callbacks.context import db, settings
 from components.ids import Shell
 from data.access import Permission
+from data.domain.freshness import freshness
+from data.models.base import utcnow
+from data.queries.freshness import newest_data_at
 from data.services.accounts import THEMES, set_preferences
 
 clientside_callback(
@@ -43,3 +46,15 @@ def save_theme(theme: str | None) -> str:
     with db().transaction() as s:
         set_preferences(s, principal, theme=theme)
     return theme
+
+
+@callback(Output(Shell.DATA_AGE, "children"), Input(Shell.DATA_AGE_TICK, "n_intervals"))
+@requires(Permission.VIEW_MAP)
+def data_age(_tick):  # type: ignore[no-untyped-def]
+    cfg = settings()
+    with db().session() as s:
+        f = freshness(newest_data_at(s), utcnow(), cfg.stale_warning_s, cfg.stale_alarm_s)
+    state = f.severity.value if f.severity else "neutral"
+    icon = "bi-broadcast" if f.severity is None else "bi-exclamation-triangle-fill"
+    return html.Span([html.I(className=f"bi {icon} me-1"), f.text],
+                     className=f"badge data-age state-{state}", title="Age of the newest data from any feed")

@@ -15,6 +15,7 @@ class Shell:
     USER_MENU = "shell-user-menu"
     LOGOUT = "shell-logout"
     DATA_AGE = "shell-data-age"
+    DATA_AGE_TICK = "shell-data-age-tick"
     MESSAGE = "shell-message"
 
 

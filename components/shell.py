@@ -85,6 +85,7 @@ def shell(principal: Principal, theme: str) -> html.Div:
             dcc.Store(id=Shell.THEME_STORE, data=theme),
             html.Div(id=Shell.THEME_SAVED, hidden=True),
             dcc.Interval(id=Shell.CLOCK_TICK, interval=1000),
+            dcc.Interval(id=Shell.DATA_AGE_TICK, interval=15_000),
             navbar(principal),
             html.Main(dash.page_container, className="shell-content"),
         ]

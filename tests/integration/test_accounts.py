@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from data.access import AccessDenied, GUEST
+from data.access import GUEST, AccessDenied
 from data.db import Database
 from data.domain.enums import OrgKind, Role, UserStatus
 from data.models import AuditEntry, Organisation, User
