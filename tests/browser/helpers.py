@@ -89,10 +89,10 @@ def kpi_text(dash_duo: Any, name: str) -> str:
     return dash_duo.find_element(css_id(kpi_tile(name)) + " .kpi-value").text.strip()
 
 
-def js_click(dash_duo: Any, element: WebElement) -> None:
+def js_click(driver: Any, element: WebElement) -> None:
     """A real DOM click event at the element's centre: Leaflet finds its layer from the event target,
     so an SVG path partly covered by a neighbouring marker is still the one clicked."""
-    dash_duo.driver.execute_script(
+    driver.execute_script(
         "const el = arguments[0]; const r = el.getBoundingClientRect();"
         "const at = {bubbles: true, cancelable: true, view: window,"
         "            clientX: r.x + r.width / 2, clientY: r.y + r.height / 2};"
