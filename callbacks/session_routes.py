@@ -9,15 +9,14 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from sqlalchemy import select
 from wtforms import ValidationError
 
 from callbacks.auth import GUEST_SESSION_ID, SessionUser
 from callbacks.context import db, settings
 from components.login_page import render_login
 from data.access import GUEST
-from data.domain.enums import ROLE_LABELS, Role
-from data.models import User
+from data.domain.enums import ROLE_LABELS
+from data.queries.users import user_roles
 from data.services.accounts import authenticate
 
 log = logging.getLogger("td_platform.security")
@@ -48,9 +47,8 @@ def _demo_users() -> list[tuple[str, str]] | None:
     from data.demo.generator import DEMO_USERNAMES  # only when the demo is on
 
     with db().session() as s:
-        rows = s.execute(select(User.username, User.role).where(User.username.in_(DEMO_USERNAMES))).all()
-    order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
-    return [(name, ROLE_LABELS[Role(role)]) for name, role in sorted(rows, key=lambda r: order[r[0]])]
+        roles = user_roles(s, DEMO_USERNAMES)
+    return [(name, ROLE_LABELS[roles[name]]) for name in DEMO_USERNAMES if name in roles]
 
 
 def _page(status: int = 200, **kwargs: object) -> Response:

@@ -2,6 +2,15 @@
 from __future__ import annotations
 
 
+class Login:
+    """The plain-HTML sign-in page."""
+
+    USERNAME = "username"
+    PASSWORD = "password"
+    SUBMIT = "login-submit"
+    GUEST = "login-guest"
+
+
 class Shell:
     NAVBAR = "shell-navbar"
     CLOCK_TICK = "shell-clock-tick"

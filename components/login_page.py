@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from components.ids import Login
+
 PRODUCT_NAME = "Ontario T-D Coordination Platform"
 PRODUCT_TAGLINE = "IESO · LDCs · DER aggregators — one shared view of distributed energy resources"
 
@@ -31,19 +33,19 @@ _TEMPLATE = """<!DOCTYPE html>
       <input type="hidden" name="csrf_token" value="{csrf}">
       <input type="hidden" name="next" value="{next}">
       <div class="mb-3">
-        <label class="form-label" for="username">Username</label>
-        <input class="form-control form-control-lg" id="username" name="username" value="{username}"
+        <label class="form-label" for="{id_user}">Username</label>
+        <input class="form-control form-control-lg" id="{id_user}" name="username" value="{username}"
                autocomplete="username" required autofocus>
       </div>
       <div class="mb-4">
-        <label class="form-label" for="password">Password</label>
-        <input class="form-control form-control-lg" id="password" name="password" type="password"
+        <label class="form-label" for="{id_password}">Password</label>
+        <input class="form-control form-control-lg" id="{id_password}" name="password" type="password"
                autocomplete="current-password" required>
       </div>
-      <button class="btn btn-primary btn-lg w-100" id="login-submit" type="submit">Sign in</button>
+      <button class="btn btn-primary btn-lg w-100" id="{id_submit}" type="submit">Sign in</button>
     </form>
     <div class="text-center mt-3">
-      <a class="link-secondary" id="login-guest" href="/guest">
+      <a class="link-secondary" id="{id_guest}" href="/guest">
         <i class="bi bi-map"></i> View the public map as guest</a>
     </div>
     {demo}
@@ -74,4 +76,5 @@ def render_login(
     return _TEMPLATE.format(
         product=escape(PRODUCT_NAME), tagline=escape(PRODUCT_TAGLINE), message=message,
         csrf=escape(csrf), next=escape(next_url), username=escape(username), demo=demo,
+        id_user=Login.USERNAME, id_password=Login.PASSWORD, id_submit=Login.SUBMIT, id_guest=Login.GUEST,
     )

@@ -17,6 +17,9 @@ SEVERITY_COLOURS: dict[Severity, str] = {
 NEUTRAL = "#8a939b"
 NEUTRAL_DARK = "#4a525a"
 NEUTRAL_LIGHT = "#c9ced3"
+# Chart text on the dark and light themes (mirrors --bs-body-color in the theme CSS).
+TEXT_ON_DARK = "#dde2e6"
+TEXT_ON_LIGHT = "#1d2328"
 
 # Technologies are categories, not states: muted hues that never collide with the state colours.
 TECHNOLOGY_COLOURS: dict[Technology, str] = {

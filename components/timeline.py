@@ -5,7 +5,7 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
-from components.palette import NEUTRAL, SEVERITY_COLOURS, severity_colour
+from components.palette import NEUTRAL, SEVERITY_COLOURS, TEXT_ON_DARK, TEXT_ON_LIGHT, severity_colour
 from data.domain.enums import Severity
 from data.domain.market_time import MARKET_TZ
 from data.queries.timeline import LANES, TimelineItem
@@ -27,7 +27,7 @@ def timeline_figure(items: list[TimelineItem], start: datetime, end: datetime, n
             hovertemplate=(f"<b>{item.label}</b><br>{item.detail}<br>"
                            f"{_est(item.start):%Y-%m-%d %H:%M} – {_est(item.end):%Y-%m-%d %H:%M} EST<extra></extra>"),
         )
-    text = "#dde2e6" if dark else "#1d2328"
+    text = TEXT_ON_DARK if dark else TEXT_ON_LIGHT
     grid = "rgba(255,255,255,.08)" if dark else "rgba(0,0,0,.08)"
     fig.add_shape(type="line", x0=_est(now), x1=_est(now), y0=0, y1=1, yref="paper",
                   line={"color": SEVERITY_COLOURS[Severity.INFORMATION], "width": 2})

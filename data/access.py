@@ -173,6 +173,11 @@ def _ders_in_scope(principal: Principal):  # type: ignore[no-untyped-def]
     return select(Der.id).where(der_scope(principal))
 
 
+def _own_organisations(principal: Principal) -> tuple[int, ...]:
+    """The organisations whose records are the principal's own (an LDC: its whole territory)."""
+    return principal.territory_ldc_ids or (principal.organisation_id or -1,)
+
+
 def outage_scope(principal: Principal) -> ColumnElement[bool]:
     """Outages on any station or feeder the principal may see (a guest: none)."""
     from data.models import Outage, OutageElement
@@ -185,7 +190,7 @@ def outage_scope(principal: Principal) -> ColumnElement[bool]:
         or_(OutageElement.feeder_id.in_(select(Feeder.id).where(feeder_scope(principal))),
             OutageElement.station_id.in_(select(Station.id).where(station_scope(principal))))
     )
-    mine = Outage.reporter_org_id.in_(principal.territory_ldc_ids or (principal.organisation_id or -1,))
+    mine = Outage.reporter_org_id.in_(_own_organisations(principal))
     return or_(Outage.id.in_(visible), mine)
 
 
@@ -197,7 +202,7 @@ def dispatch_scope(principal: Principal) -> ColumnElement[bool]:
         return true()
     if principal.is_guest:
         return false()
-    own_orgs = principal.territory_ldc_ids or (principal.organisation_id or -1,)
+    own_orgs = _own_organisations(principal)
     return or_(
         D.issuer_org_id.in_(own_orgs),
         D.der_id.in_(_ders_in_scope(principal)),
@@ -215,7 +220,7 @@ def notice_scope(principal: Principal) -> ColumnElement[bool]:
         return true()
     if principal.is_guest:
         return false()
-    own_orgs = principal.territory_ldc_ids or (principal.organisation_id or -1,)
+    own_orgs = _own_organisations(principal)
     published = Notice.status.in_((NoticeStatus.PUBLISHED, NoticeStatus.AMENDED, NoticeStatus.CLOSED))
     return or_(
         Notice.publisher_org_id.in_(own_orgs),
@@ -232,7 +237,7 @@ def limit_scope(principal: Principal) -> ColumnElement[bool]:
         return true()
     if principal.is_guest:
         return false()
-    own_orgs = principal.territory_ldc_ids or (principal.organisation_id or -1,)
+    own_orgs = _own_organisations(principal)
     return or_(
         LimitRequest.requester_org_id == principal.organisation_id,
         LimitRequest.ldc_id.in_(own_orgs),

@@ -13,7 +13,8 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("age_s", "severity", "text"),
-    [(0, None, "Data 0 s old"), (299, None, "Data 5 min old"), (89, None, "Data 89 s old"), (300, Severity.ACTION, "Data 5 min old"),
+    [(0, None, "Data 0 s old"), (299, None, "Data 5 min old"), (89, None, "Data 89 s old"),
+     (300, Severity.ACTION, "Data 5 min old"),
      (899, Severity.ACTION, "Data 15 min old"), (900, Severity.ALARM, "Data stale: 15 min old"),
      (7200, Severity.ALARM, "Data stale: 2.0 h old"), (400_000, Severity.ALARM, "Data stale: 5 days old")],
 )
