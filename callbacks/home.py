@@ -11,7 +11,7 @@ from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
 from callbacks.inputs import int_list, parse_bounds, str_list
 from components import drilldown
-from components.ids import Home
+from components.ids import Home, Shell
 from components.kpi import kpi
 from components.timeline import timeline_figure
 from data.access import Permission
@@ -28,8 +28,9 @@ from layers.ders import COLOUR_BY_STATUS, COLOUR_BY_TECHNOLOGY, aggregate_featur
 from layers.geojson import collection, fmt_mw
 from layers.grid import LEGEND_STATES, feeder_features, station_features
 
-# Zoom tiers: DERs summed per station, then per feeder, then individual DERs (when few enough).
-FEEDER_TIER_ZOOM = 10
+# Zoom tiers: DERs summed per IESO zone, per station, per feeder, then individual DERs (when few enough).
+STATION_TIER_ZOOM = 8
+FEEDER_TIER_ZOOM = 11
 DER_DETAIL_ZOOM = 13
 MAX_DERS_IN_VIEW = 4000
 
@@ -93,18 +94,25 @@ def der_layers(ldc, zone, tech, status, aggregator, colour_by, zoom, bounds, _ti
             if not truncated:
                 status_text = f"{len(points):,} DERs in view"
                 return collection([]), point_features(points, colour_by), status_text
-        by_station = zoom < FEEDER_TIER_ZOOM
-        aggs = der_aggregates(s, principal, filters, by_station=by_station)
-        names = ({r.id: r.name for r in stations(s, principal, filters)} if by_station
-                 else {f.id: f"Feeder {f.code}" for f in feeders(s, principal, filters)})
-    tier = "station" if by_station else "feeder"
+        tier = "zone" if zoom < STATION_TIER_ZOOM else "station" if zoom < FEEDER_TIER_ZOOM else "feeder"
+        aggs = der_aggregates(s, principal, filters, by=tier)
+        names = _group_names(s, principal, filters, tier)
     if principal.is_guest:
-        text = f"Public view: DER counts and capacity per {tier} (groups of 5 or more)"
+        text = f"Public view: DER counts and capacity per {tier} (groups of 5 or more) · zoom in for more"
     elif zoom >= DER_DETAIL_ZOOM:
         text = f"More than {MAX_DERS_IN_VIEW:,} DERs in view: zoom in further for individual DERs"
     else:
-        text = f"DERs summed per {tier} · zoom in for " + ("feeders" if by_station else "individual DERs")
+        text = f"DERs summed per {tier} · zoom in for " + {"zone": "stations", "station": "feeders"}.get(
+            tier, "individual DERs")
     return aggregate_features(aggs, names, tier), collection([]), text
+
+
+def _group_names(s, principal, filters: MapFilters, tier: str) -> dict[int | str, str]:  # type: ignore[no-untyped-def]
+    if tier == "zone":
+        return {}  # a zone's name is its key
+    if tier == "station":
+        return {r.id: r.name for r in stations(s, principal, filters)}
+    return {f.id: f"Feeder {f.code}" for f in feeders(s, principal, filters)}
 
 
 @callback(Output(Home.LEGEND, "children"), Input(Home.COLOUR_BY, "value"))
@@ -122,7 +130,8 @@ def legend(colour_by):  # type: ignore[no-untyped-def]
     if not principal.is_guest:
         parts.append(html.Div("Individual DERs", className="small fw-semibold mt-2"))
         parts += [row(c, label) for c, label in legend_entries(colour_by)]
-    parts.append(html.Div("Grey circles with a number: DERs summed per feeder", className="small mt-2"))
+    parts.append(html.Div("Numbered circles: DERs summed per zone, station or feeder as you zoom in",
+                          className="small mt-2"))
     return parts
 
 
@@ -202,10 +211,10 @@ def timeline_window(choice: str, now: datetime) -> tuple[datetime, datetime]:
 @callback(
     Output(Home.TIMELINE, "figure"),
     Input(Home.TIMELINE_RANGE, "value"), Input(Home.SELECTION, "data"), Input(Home.REFRESH, "n_intervals"),
-    State(Home.WALL_FLAG, "data"),
+    Input(Shell.THEME_STORE, "data"), State(Home.WALL_FLAG, "data"),
 )
 @requires(Permission.VIEW_TIMELINE)
-def timeline(choice, selection, _tick, wall):  # type: ignore[no-untyped-def]
+def timeline(choice, selection, _tick, theme, wall):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     now = utcnow()
     start, end = timeline_window(choice if choice in RANGES else "24h", now)
@@ -214,7 +223,7 @@ def timeline(choice, selection, _tick, wall):  # type: ignore[no-untyped-def]
                   feeder_id=_int_or_none(selection.get("feeder_id")))
     with db().session() as s:
         items = timeline_items(s, principal, start, end, focus)
-    return timeline_figure(items, start, end, now, dark=bool(wall), font_size=18 if wall else 12)
+    return timeline_figure(items, start, end, now, dark=bool(wall) or theme == "dark", font_size=18 if wall else 12)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -44,8 +44,7 @@ def _user_menu(principal: Principal) -> dbc.DropdownMenu:
     role = principal.role.label
     header = html.Div(
         [html.Div(principal.display_name, className="fw-semibold"),
-         html.Div(principal.organisation_name or "Public view", className="org"),
-         html.Div(role, className="org")],
+         html.Div(f"{role} · {principal.organisation_name or 'public view'}", className="org")],
         className="shell-user text-end",
     )
     return dbc.DropdownMenu(

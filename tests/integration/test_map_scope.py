@@ -74,7 +74,7 @@ def test_owner_sees_only_its_own_ders(database: Database) -> None:
 def test_guest_gets_no_individual_der_and_no_small_group(database: Database) -> None:
     with database.session() as s:
         points, _ = ders_in_view(s, GUEST, ALL, ONTARIO, limit=100_000)
-        aggs = der_aggregates(s, GUEST, ALL) + der_aggregates(s, GUEST, ALL, by_station=True)
+        aggs = [a for tier in ("zone", "station", "feeder") for a in der_aggregates(s, GUEST, ALL, by=tier)]
         options = filter_options(s, GUEST)
         rows = stations(s, GUEST, ALL)
     assert points == []
@@ -82,6 +82,14 @@ def test_guest_gets_no_individual_der_and_no_small_group(database: Database) -> 
     assert all(n >= 5 for a in aggs for _, n, _ in a.by_technology)
     assert options.aggregators == []
     assert all(r.der_count == 0 or r.der_count >= 5 for r in rows)
+
+
+def test_every_tier_sums_to_the_same_total(database: Database) -> None:
+    p = principal(database, "ldc")
+    with database.session() as s:
+        totals = {tier: sum(a.der_count for a in der_aggregates(s, p, ALL, by=tier))
+                  for tier in ("zone", "station", "feeder")}
+    assert len(set(totals.values())) == 1 and totals["zone"] > 0
 
 
 def test_technology_filter(database: Database) -> None:

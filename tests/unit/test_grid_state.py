@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from data.domain.enums import Severity
-from data.domain.grid_state import FeederAggregate, LoadingThresholds, guest_safe, loading_pct, loading_state
+from data.domain.grid_state import DerAggregate, LoadingThresholds, guest_safe, loading_pct, loading_state
 
 
 @pytest.mark.parametrize(
@@ -29,12 +29,12 @@ def test_loading_pct_without_rating_or_reading_is_unknown() -> None:
 
 def test_guest_safe_drops_small_groups_and_small_splits() -> None:
     aggs = [
-        FeederAggregate(1, 4, 40.0, 43.0, -79.0, (("solar_pv", 4, 40.0),)),
-        FeederAggregate(2, 9, 90.0, 43.0, -79.0, (("solar_pv", 7, 70.0), ("battery", 2, 20.0))),
-        FeederAggregate(3, 5, 50.0, 43.0, -79.0, (("solar_pv", 5, 50.0),)),
+        DerAggregate(1, 4, 40.0, 43.0, -79.0, (("solar_pv", 4, 40.0),)),
+        DerAggregate(2, 9, 90.0, 43.0, -79.0, (("solar_pv", 7, 70.0), ("battery", 2, 20.0))),
+        DerAggregate(3, 5, 50.0, 43.0, -79.0, (("solar_pv", 5, 50.0),)),
     ]
     safe = guest_safe(aggs, minimum=5)
-    assert [a.feeder_id for a in safe] == [2, 3]
+    assert [a.key for a in safe] == [2, 3]
     assert safe[0].by_technology == (("solar_pv", 7, 70.0),)
 
 
