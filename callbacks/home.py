@@ -223,7 +223,7 @@ def timeline(choice, selection, _tick, theme, wall):  # type: ignore[no-untyped-
                   feeder_id=_int_or_none(selection.get("feeder_id")))
     with db().session() as s:
         items = timeline_items(s, principal, start, end, focus)
-    return timeline_figure(items, start, end, now, dark=bool(wall) or theme == "dark", font_size=18 if wall else 12)
+    return timeline_figure(items, start, end, now, dark=bool(wall) or theme == "dark", font_size=26 if wall else 12)
 
 
 def _int_or_none(value: Any) -> int | None:
