@@ -65,7 +65,7 @@ def layout() -> html.Div:
         return html.Div()
     with db().session() as s:
         prefs = preferences(s, principal)
-    return shell(principal, prefs.theme)
+    return shell(principal, prefs.theme, prefs.wall_mode)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:

@@ -11,7 +11,7 @@ from data.access import Permission
 from data.domain.freshness import freshness
 from data.models.base import utcnow
 from data.queries.freshness import newest_data_at
-from data.services.accounts import THEMES, set_preferences
+from data.services.accounts import THEMES, preferences, set_preferences
 
 clientside_callback(
     ClientsideFunction(namespace="platform", function_name="clock"),
@@ -58,3 +58,15 @@ def data_age(_tick):  # type: ignore[no-untyped-def]
     icon = "bi-broadcast" if f.severity is None else "bi-exclamation-triangle-fill"
     return html.Span([html.I(className=f"bi {icon} me-1"), f.text],
                      className=f"badge data-age state-{state}", title="Age of the newest data from any feed")
+
+
+@callback(Output(Shell.REDIRECT, "href"), Input(Shell.WALL_TOGGLE, "n_clicks"), prevent_initial_call=True)
+@requires(Permission.EDIT_PREFERENCES)
+def toggle_wall_preference(n_clicks):  # type: ignore[no-untyped-def]
+    if not n_clicks:
+        raise PreventUpdate
+    principal = principal_or_refuse()
+    with db().transaction() as s:
+        wall = not preferences(s, principal).wall_mode
+        set_preferences(s, principal, wall_mode=wall)
+    return "/?wall=1" if wall else "/?wall=0"

@@ -23,6 +23,8 @@ class Shell:
     THEME_SAVED = "shell-theme-saved"
     USER_MENU = "shell-user-menu"
     LOGOUT = "shell-logout"
+    WALL_TOGGLE = "shell-wall-toggle"
+    REDIRECT = "shell-redirect"
     DATA_AGE = "shell-data-age"
     DATA_AGE_TICK = "shell-data-age-tick"
     MESSAGE = "shell-message"

@@ -40,7 +40,7 @@ def _clock() -> html.Div:
     )
 
 
-def _user_menu(principal: Principal) -> dbc.DropdownMenu:
+def _user_menu(principal: Principal, wall_mode: bool) -> dbc.DropdownMenu:
     role = principal.role.label
     header = html.Div(
         [html.Div(principal.display_name, className="fw-semibold"),
@@ -50,6 +50,12 @@ def _user_menu(principal: Principal) -> dbc.DropdownMenu:
     return dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem(f"{principal.display_name} · {role}", header=True),
+            dbc.DropdownMenuItem(
+                [html.I(className="bi bi-display me-2"),
+                 "Stop opening in wall mode" if wall_mode else "Open in wall mode by default"],
+                id=Shell.WALL_TOGGLE, disabled=principal.is_guest,
+            ),
+            dbc.DropdownMenuItem(divider=True),
             dbc.DropdownMenuItem([html.I(className="bi bi-box-arrow-right me-2"), "Sign out"],
                                  href="/logout", external_link=True, id=Shell.LOGOUT),
         ],
@@ -58,7 +64,7 @@ def _user_menu(principal: Principal) -> dbc.DropdownMenu:
     )
 
 
-def navbar(principal: Principal) -> dbc.Navbar:
+def navbar(principal: Principal, wall_mode: bool) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
@@ -70,7 +76,7 @@ def navbar(principal: Principal) -> dbc.Navbar:
                 dbc.Button(html.I(id=Shell.THEME_ICON, className="bi bi-moon-stars"),
                            id=Shell.THEME_TOGGLE, color="link", className="text-light me-2",
                            title="Switch light / dark theme"),
-                dbc.Nav([_user_menu(principal)], navbar=True),
+                dbc.Nav([_user_menu(principal, wall_mode)], navbar=True),
             ],
             fluid=True,
         ),
@@ -78,14 +84,15 @@ def navbar(principal: Principal) -> dbc.Navbar:
     )
 
 
-def shell(principal: Principal, theme: str) -> html.Div:
+def shell(principal: Principal, theme: str, wall_mode: bool = False) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=Shell.THEME_STORE, data=theme),
             html.Div(id=Shell.THEME_SAVED, hidden=True),
             dcc.Interval(id=Shell.CLOCK_TICK, interval=1000),
             dcc.Interval(id=Shell.DATA_AGE_TICK, interval=15_000),
-            navbar(principal),
+            dcc.Location(id=Shell.REDIRECT, refresh=True),
+            navbar(principal, wall_mode),
             html.Main(dash.page_container, className="shell-content"),
         ]
     )
