@@ -99,7 +99,21 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = layout
     import callbacks  # noqa: F401  (registers every callback)
 
+    if settings.scheduler:
+        _start_pollers(server, settings)
     return app
+
+
+def _start_pollers(server: Flask, settings: Settings) -> None:
+    """Every process is a candidate; exactly one leads (data/pollers/leader.py)."""
+    import atexit
+
+    from data.pollers.scheduler import PollerService
+
+    service = PollerService(server.extensions[EXTENSION_KEY].db, settings)
+    service.start()
+    server.extensions["td_pollers"] = service
+    atexit.register(service.shutdown)
 
 
 def create_server() -> Flask:

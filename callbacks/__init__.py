@@ -1,5 +1,6 @@
 """Dash callbacks, one module per page, imported here explicitly (registration is global)."""
 from callbacks import (
+    health,  # noqa: F401
     home,  # noqa: F401
     shell,  # noqa: F401
 )

@@ -71,3 +71,14 @@ class Home:
     STATION_DETAIL = "home-station-detail"
     FEEDER_DETAIL = "home-feeder-detail"
     DER_DETAIL = "home-der-detail"
+
+
+class Health:
+    """Feed health (/health)."""
+
+    GRID = "health-grid"
+    RUNS = "health-runs"
+    RUNS_TITLE = "health-runs-title"
+    REFRESH = "health-refresh"
+    SUMMARY = "health-summary"
+    EXPORT = "health-export"

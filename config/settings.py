@@ -27,6 +27,14 @@ def _float(value: str | None, default: float) -> float:
     return default if value is None or value.strip() == "" else float(value)
 
 
+def _feed_urls(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """FEED_URL_IESO_DEMAND=https://... -> (("ieso_demand", "https://..."),)."""
+    prefix = "FEED_URL_"
+    return tuple(sorted(
+        (k[len(prefix):].lower(), v.strip()) for k, v in env.items() if k.startswith(prefix) and v.strip()
+    ))
+
+
 def _secret_key(instance_dir: Path) -> str:
     """Keep a generated key in instance/ so sessions survive restarts and are shared by workers."""
     path = instance_dir / "secret_key"
@@ -66,6 +74,15 @@ class Settings:
     wall_refresh_s: int = 30
     wall_rotation_pages: tuple[str, ...] = field(default_factory=tuple)
     wall_rotation_s: int = 60
+    # Feeds (docs/FEEDS.md): one folder per source under feed_dir; optional URL per source name.
+    feed_dir: Path = DEFAULT_INSTANCE_DIR / "feeds"
+    # (source name, URL) pairs from FEED_URL_<NAME>; a tuple keeps the settings hashable.
+    feed_urls: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    feed_timeout_s: float = 20.0
+    # The built-in grid simulator writes every feed into feed_dir (default: on with the demo).
+    simulator: bool = True
+    simulator_step_s: int = 30
+    simulator_backfill_h: int = 24
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,8 +116,15 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         wall_refresh_s=_int(env.get("WALL_REFRESH_S"), 30),
         wall_rotation_pages=tuple(p for p in env.get("WALL_ROTATION", "").split(",") if p.strip()),
         wall_rotation_s=_int(env.get("WALL_ROTATION_S"), 60),
+        feed_urls=_feed_urls(env),
+        feed_timeout_s=_float(env.get("FEED_TIMEOUT_S"), 20.0),
+        simulator=_bool(env.get("SIMULATOR"), _bool(env.get("DEMO"), True)),
+        simulator_step_s=_int(env.get("SIMULATOR_STEP_S"), 30),
+        simulator_backfill_h=_int(env.get("SIMULATOR_BACKFILL_H"), 24),
     )
     values.update(overrides)
+    if "feed_dir" not in values:  # follows the final instance_dir unless FEED_DIR or an override says
+        values["feed_dir"] = Path(env.get("FEED_DIR") or Path(str(values["instance_dir"])) / "feeds")
     if not values["secret_key"]:
         values["secret_key"] = _secret_key(Path(str(values["instance_dir"])))
     return Settings(**values)  # type: ignore[arg-type]

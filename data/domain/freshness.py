@@ -14,7 +14,7 @@ class Freshness:
     text: str
 
 
-def _age_text(age_s: float) -> str:
+def age_text(age_s: float) -> str:
     if age_s < 90:
         return f"{age_s:.0f} s"
     if age_s < 5400:
@@ -29,7 +29,7 @@ def freshness(newest: datetime | None, now: datetime, warning_s: float, alarm_s:
         return Freshness(None, Severity.ALARM, "No live data yet")
     age = max(0.0, (now - newest).total_seconds())
     if age >= alarm_s:
-        return Freshness(age, Severity.ALARM, f"Data stale: {_age_text(age)} old")
+        return Freshness(age, Severity.ALARM, f"Data stale: {age_text(age)} old")
     if age >= warning_s:
-        return Freshness(age, Severity.ACTION, f"Data {_age_text(age)} old")
-    return Freshness(age, None, f"Data {_age_text(age)} old")
+        return Freshness(age, Severity.ACTION, f"Data {age_text(age)} old")
+    return Freshness(age, None, f"Data {age_text(age)} old")
