@@ -231,3 +231,16 @@ class SeriesKind(StrEnum):
     ZONAL_PRICE = "zonal_price"  # $/MWh
     VG_FORECAST = "vg_forecast"  # MW
     RT_TOTAL = "rt_total"  # MW, a RealtimeTotals market quantity
+    FEEDER_DER_OUTPUT = "feeder_der_output"  # MW, ADMS estimate of DER output below a feeder
+    STATION_DER_OUTPUT = "station_der_output"  # MW, ADMS estimate of DER output below a station
+
+
+class FeedKind(StrEnum):
+    """How a poller source is read (docs/FEEDS.md): which parser, which ingest function."""
+
+    IESO_REPORT = "ieso_report"
+    DISPATCH = "dispatch"
+    ADMS = "adms"
+    MDM = "mdm"
+    TELEMETRY = "telemetry"
+    GIS = "gis"
