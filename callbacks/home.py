@@ -196,16 +196,17 @@ def search(_clicks, _submit, text):  # type: ignore[no-untyped-def]
     return viewport, drilldown.der_view(detail)
 
 
-RANGES = {"today": None, "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+# (look back, look ahead): operators want what just happened as well as what is coming.
+RANGES = {"today": None, "24h": (timedelta(hours=6), timedelta(hours=18)), "7d": (timedelta(days=1), timedelta(days=6))}
 
 
 def timeline_window(choice: str, now: datetime) -> tuple[datetime, datetime]:
-    """'today' is the market day (EST); the others look ahead from an hour ago."""
+    """'today' is the market day (EST); the others span a window around now."""
     if choice == "today":
         day = now.astimezone(MARKET_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
         return day.astimezone(now.tzinfo), (day + timedelta(days=1)).astimezone(now.tzinfo)
-    span = RANGES.get(choice) or RANGES["24h"]
-    return now - timedelta(hours=1), now + span
+    back, ahead = RANGES.get(choice) or RANGES["24h"]
+    return now - back, now + ahead
 
 
 @callback(

@@ -6,22 +6,25 @@ from typing import Any
 import dash_ag_grid as dag
 
 # AG Grid's row class rules for the one severity scale (colours live in the theme CSS).
+# dash-ag-grid's {"function": ...} form: parsed by dash-ag-grid, not handed to AG Grid's string eval.
 STATE_CELL_RULES = {
-    "state-cell-alarm": "['error', 'stale', 'never', 'alarm'].includes(params.value)",
-    "state-cell-action": "['late', 'action'].includes(params.value)",
-    "state-cell-compliant": "['ok', 'compliant'].includes(params.value)",
+    "state-cell-alarm": {"function": "['error', 'stale', 'never', 'alarm'].includes(params.value)"},
+    "state-cell-action": {"function": "['late', 'action'].includes(params.value)"},
+    "state-cell-compliant": {"function": "['ok', 'compliant'].includes(params.value)"},
 }
 
 
 def data_grid(grid_id: str, columns: list[dict[str, Any]], rows: list[dict[str, Any]] | None = None,
               height: str = "420px", row_id: str | None = None, **options: Any) -> dag.AgGrid:
+    grid_options: dict[str, Any] = {"animateRows": False, "suppressCellFocus": True, **options}
+    if row_id:
+        grid_options["rowSelection"] = {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
     return dag.AgGrid(
         id=grid_id,
         columnDefs=columns,
         rowData=rows or [],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": False},
-        dashGridOptions={"animateRows": False, "suppressCellFocus": True, "rowSelection": {"mode": "singleRow"}
-                         if row_id else None, "overlayNoRowsTemplate": "Nothing to show", **options},
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions=grid_options,
         getRowId=f"params.data.{row_id}" if row_id else None,
         columnSize="responsiveSizeToFit",
         csvExportParams={"fileName": f"{grid_id}.csv"},

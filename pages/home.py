@@ -23,7 +23,7 @@ dash.register_page(
     nav_order=0, icon="bi-geo-alt",
 )
 
-TIMELINE_RANGES = [("today", "Today"), ("24h", "Next 24 h"), ("7d", "7 days")]
+TIMELINE_RANGES = [("today", "Market day"), ("24h", "24 h"), ("7d", "7 days")]
 
 
 def _dropdown(component_id: str, placeholder: str, options: list) -> dcc.Dropdown:
