@@ -1,0 +1,92 @@
+"""Feed health end to end: a good file, a broken one, a silent feed; /healthz and the page."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from callbacks.context import EXTENSION_KEY
+from data.domain.feed_health import FeedStatus
+from data.models.base import utcnow
+from data.pollers.runner import run_source
+from data.pollers.sources import build_sources
+from data.queries.feed_health import feed_health
+from tests.support import callback_payload, find_output_key, sign_in
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ieso"
+TOTALS = "PUB_RealtimeTotals_2026092808_v12.xml"
+
+
+def _sources(app, tmp_path: Path):  # type: ignore[no-untyped-def]
+    ctx = app.server.extensions[EXTENSION_KEY]
+    settings = dataclasses.replace(ctx.settings, feed_dir=tmp_path)
+    app.server.extensions[EXTENSION_KEY] = dataclasses.replace(ctx, settings=settings)
+    return {s.name: s for s in build_sources(settings)}
+
+
+def test_good_then_broken_file_shows_error_and_keeps_data(app, database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sources = _sources(app, tmp_path)
+    totals = sources["ieso_realtime_totals"]
+    totals.folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / TOTALS, totals.folder / TOTALS)
+    assert run_source(database, totals).status.value == "ok"
+    with database.session() as s:
+        before = {f.name: f for f in feed_health(s, sources.values(), now=utcnow())}
+    assert before["ieso_realtime_totals"].status is FeedStatus.OK
+    assert before["ieso_demand"].status is FeedStatus.NEVER
+
+    broken = (FIXTURES / TOTALS).read_bytes()[:900]  # a half-written file
+    (totals.folder / "PUB_RealtimeTotals_2026092809.xml").write_bytes(broken)
+    assert run_source(database, totals).status.value == "error"
+    with database.session() as s:
+        after = {f.name: f for f in feed_health(s, sources.values(), now=utcnow())}
+    row = after["ieso_realtime_totals"]
+    assert row.status is FeedStatus.ERROR and row.last_error and row.last_rows == before[
+        "ieso_realtime_totals"].last_rows
+
+
+def test_a_silent_feed_turns_late_then_stale(app, database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sources = _sources(app, tmp_path)
+    totals = sources["ieso_realtime_totals"]
+    totals.folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / TOTALS, totals.folder / TOTALS)
+    run_source(database, totals)
+    now = utcnow()
+    with database.session() as s:
+        states = [next(f for f in feed_health(s, [totals], now=now + timedelta(seconds=dt)))
+                  for dt in (0, 11 * 60, 25 * 60)]
+    assert [f.status for f in states] == [FeedStatus.OK, FeedStatus.LATE, FeedStatus.STALE]
+
+
+def test_healthz_lists_every_feed(client, app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _sources(app, tmp_path)
+    body = client.get("/healthz").json
+    names = {f["name"] for f in body["pollers"]}
+    assert {"ieso_demand", "ieso_realtime_totals", "ldc_adms", "aggregator_telemetry"} <= names
+    assert all({"name", "status"} <= set(f) for f in body["pollers"])
+
+
+def _post(client, app, fragment, values=None, triggered=None):  # type: ignore[no-untyped-def]
+    body = callback_payload(app, find_output_key(app, fragment), values, triggered)
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def test_health_page_is_for_operators_only(client, app) -> None:  # type: ignore[no-untyped-def]
+    sign_in(client, "aggregator")
+    assert client.get("/health").status_code == 403
+    assert _post(client, app, "health-grid.rowData").status_code == 403
+    client.get("/logout")
+    sign_in(client, "ieso")
+    assert client.get("/health").status_code == 200
+    r = _post(client, app, "health-grid.rowData")
+    assert r.status_code == 200
+    assert len(r.json["response"]["health-grid"]["rowData"]) == 12
+
+
+def test_recent_runs_refuse_unknown_sources(client, app) -> None:  # type: ignore[no-untyped-def]
+    sign_in(client, "ldc")
+    r = _post(client, app, "health-runs.rowData", {"health-grid.selectedRows": [{"name": "../../etc/passwd"}]},
+              "health-grid.selectedRows")
+    assert r.status_code == 204
