@@ -96,7 +96,7 @@ def reading_count(db: Database) -> int:
 
 def row(path: str, n: int, seconds: float, changed: int | None = None) -> None:
     shown = "" if changed is None else f"{changed:>10,}"
-    print(f"{path:<44}{n:>9,}{seconds:>9.2f}{n / seconds:>12,.0f}{shown}")
+    print(f"{path:<48}{n:>9,}{seconds:>9.2f}{n / seconds:>12,.0f}{shown}")
     sys.stdout.flush()
 
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ders", type=int, default=1000)
     args = parser.parse_args(argv)
 
-    print(f"{'PostgreSQL path':<44}{'readings':>9}{'seconds':>9}{'readings/s':>12}{'changed':>10}")
+    print(f"{'PostgreSQL path':<48}{'readings':>9}{'seconds':>9}{'readings/s':>12}{'changed':>10}")
     with fresh_database(args.ders) as db:
         batch = telemetry(db, args.readings)
         seconds, changed = timed_upsert(db, batch)

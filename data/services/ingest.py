@@ -27,16 +27,8 @@ from data.pollers.parsers.ldc_records import GridElementUpdate, Measurement
 from data.pollers.parsers.records import DispatchRecord, Observation, TxOutage
 from data.services import audit
 
-__all__ = [
-    "COPY_THRESHOLD",
-    "apply_grid_updates",
-    "measurement_kind",
-    "observation_kind",
-    "upsert_dispatches",
-    "upsert_measurements",
-    "upsert_observations",
-    "upsert_tx_outages",
-]
+__all__ = ["COPY_THRESHOLD", "apply_grid_updates", "measurement_kind", "observation_kind", "upsert_dispatches",
+           "upsert_measurements", "upsert_observations", "upsert_readings", "upsert_tx_outages"]
 
 log = logging.getLogger("td_platform.ingest")
 
@@ -51,12 +43,8 @@ _MEASUREMENT_KINDS = {
     ("station", "der_output_mw"): SeriesKind.STATION_DER_OUTPUT,
     ("feeder", "der_output_mw"): SeriesKind.FEEDER_DER_OUTPUT,
 }
-_DISPATCH_STATES = {
-    "new": DispatchState.NEW,
-    "accepted": DispatchState.ACCEPTED,
-    "rejected": DispatchState.REJECTED,
-    "timed out": DispatchState.TIMED_OUT,
-}
+# SPEC-155 STATE (New / Timed Out / Accepted / Rejected), lower-cased -> ours
+_DISPATCH_STATES = {s.value.replace("_", " "): s for s in DispatchState if s != DispatchState.CANCELLED}
 _CANCELLED = re.compile(r"CANCEL|WITHDRAW|REJECT|REVOK|DENIED")
 _COMPLETED = re.compile(r"COMPLETE|FINISH|CLOSED|RETURNED TO SERVICE")
 
@@ -147,6 +135,8 @@ def upsert_observations(
 ) -> int:
     """Store IESO report values (one series per quantity, zone and source); rows inserted or changed."""
     items = list(observations)
+    if not items:
+        return 0
     wanted = {_SeriesKey(observation_kind(o.quantity), None, None, None, None, o.zone, o.quantity):
               (o.unit, o.resolution_s) for o in items}
     ids = _series_ids(session, source, wanted, warnings)
@@ -192,6 +182,8 @@ def upsert_measurements(
     Unknown codes are counted and named in one warning per subject kind; their values are not stored.
     """
     items = list(measurements)
+    if not items:
+        return 0
     codes: dict[str, set[str]] = defaultdict(set)
     for m in items:
         codes[m.subject_kind].add(m.subject_code)
@@ -275,7 +267,7 @@ def _copy_upsert(session: Session, rows: dict[tuple[int, datetime], float | None
 
 
 def _assign(row: Any, values: dict[str, Any]) -> bool:
-    """Set the attributes that differ; True when any did (so an unchanged row is not rewritten)."""
+    """Set the attributes that differ; True when any did (an unchanged row is not rewritten)."""
     changed = False
     for name, value in values.items():
         if getattr(row, name) != value:
@@ -372,6 +364,8 @@ def upsert_tx_outages(
             "description": _outage_description(outage) or None,
         }
         row = existing.get(outage.outage_id)
+        if row is not None and row.state == state == OutageState.RESTORED and row.restored_at is not None:
+            values["restored_at"] = row.restored_at  # once restored, the time stays (a poll's "now" must not move it)
         if row is None:
             row = Outage(external_id=outage.outage_id, **values)
             session.add(row)
@@ -408,11 +402,7 @@ def _dispatch_end(record: DispatchRecord, start: datetime) -> datetime:
 
 
 def upsert_dispatches(
-    session: Session,
-    records: Iterable[DispatchRecord],
-    ieso_org_id: int,
-    *,
-    warnings: list[str] | None = None,
+    session: Session, records: Iterable[DispatchRecord], ieso_org_id: int, *, warnings: list[str] | None = None
 ) -> int:
     """Mirror SPEC-155 instructions (upsert by MESSAGE_ID) on the resource whose code is RESOURCE_ID.
 

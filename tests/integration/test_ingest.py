@@ -275,6 +275,18 @@ def test_tx_outage_state_follows_status_and_time(database: Database) -> None:
     assert count(database, Outage) == 1
 
 
+def test_a_completed_outage_keeps_its_restoration_time(database: Database) -> None:
+    [_, _, open_ended] = report("PUB_TxOutagesTodayAll_20260601.xml").outages  # no PlannedEnd
+    completed = dataclasses.replace(open_ended, status="COMPLETED")
+    first, later = datetime(2026, 6, 2, 1, 0, tzinfo=UTC), datetime(2026, 6, 2, 2, 0, tzinfo=UTC)
+    with database.transaction() as session:
+        assert upsert_tx_outages(session, [completed], IESO_ORG_ID, now=first, warnings=[]) == 1
+    with database.transaction() as session:
+        assert upsert_tx_outages(session, [completed], IESO_ORG_ID, now=later, warnings=[]) == 0
+    with database.session() as session:
+        assert session.scalar(select(Outage.restored_at)) == first
+
+
 def test_station_match_is_by_name_or_code_case_insensitive(database: Database) -> None:
     [leaside, *_] = report("PUB_TxOutagesTodayAll_20260601.xml").outages
     equipment = [leaside.equipment[0]._replace(name="esplanade ts t2"), leaside.equipment[0]._replace(name="FIN-TS")]

@@ -187,7 +187,7 @@ def load_grid(db: Database, on: date | None = None) -> GridSnapshot:
             )
             .where(Der.platform_id.is_not(None), Der.status.in_(CONNECTED))
             .order_by(Der.id)
-        ).tuples().all()
+        ).all()
     ders: list[DerInfo] = []
     for (der_id, platform_id, technology, capacity, energy, feeder_id, station_id, ldc_id, aggregator_id,
          resource_id, meter_id, status, activated, deactivated) in rows:

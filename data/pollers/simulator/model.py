@@ -2,13 +2,18 @@
 
 Feeder load = base load (rated MW x a utilisation drawn per feeder in 0.35-0.85 x Ontario demand over its
 typical peak) - the output of the feeder's DERs + the load of any station it supplies (an embedded LDC).
-Station load = its feeders + the stations it supplies directly. A sunny feeder with large PV can go negative
-(reverse flow). DERs of a resource under an IESO dispatch respond: batteries discharge, flexible loads
-curtail, EV charging pauses, CHP runs flat out.
+Station load = its feeders + the stations it supplies directly. Where a station's feeders would add up to
+more than 45-80% (drawn per station) of its rating at the typical peak, all feeders below it are scaled down
+to that (feeders are rated for their own peak, a station for the diversified sum); likewise a feeder that
+supplies an embedded LDC's station is kept to 50-80% of its own rating. A sunny feeder with large PV can
+go negative (reverse flow); a hot afternoon can push a few feeders past their rating. DERs of a resource
+under an IESO dispatch respond: batteries discharge, flexible loads curtail, EV charging pauses, CHP runs
+flat out.
 """
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -69,14 +74,14 @@ def der_params(seed: int, der_id: int) -> DerParams:
     )
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=8_192)  # a day of every battery for a few days; 2.3 kB each
 def _battery_day(capacity_kw: float, energy_kwh: float, midday_share: float,
-                 dispatched: tuple[int, ...]) -> tuple[float, ...]:
+                 dispatched: tuple[int, ...]) -> Sequence[float]:
     flags = [False] * SLOTS_PER_DAY
     for k in dispatched:
         flags[k] = True
     outputs, _ = battery_day(capacity_kw, energy_kwh, midday_share, flags)
-    return tuple(outputs)
+    return array("d", outputs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +101,39 @@ class GridModel:
         self.system = system
         self.events = events
         self.params = [der_params(seed, d.id) for d in grid.ders]
-        self.utilisation = {fid: uniform(seed, 0.35, 0.85, "feeder-util", f.code) for fid, f in grid.feeders.items()}
+        self.utilisation = self._utilisation()
         self._sessions: dict[tuple[int, date], tuple[tuple[float, float], ...]] = {}
-        self._battery_days: dict[tuple[int, date], tuple[float, ...]] = {}
+        self._battery_days: dict[tuple[int, date], Sequence[float]] = {}
         self._midday_share: dict[tuple[str, date], float] = {}
+
+    def _utilisation(self) -> dict[int, float]:
+        """Feeder id -> utilisation at the typical peak: drawn per feeder, capped per station (see above)."""
+        grid, seed = self.grid, self.seed
+        util = {fid: uniform(seed, 0.35, 0.85, "feeder-util", f.code) for fid, f in grid.feeders.items()}
+        below: dict[int, list[int]] = {}  # station id -> every feeder supplied through it
+
+        def cap(feeders: list[int], rated_mw: float, share: float) -> None:
+            peak = sum(grid.feeders[f].rated_mw * util[f] for f in feeders)
+            target = rated_mw * share
+            if peak > target > 0:
+                for fid in feeders:
+                    util[fid] *= target / peak
+
+        for sid in grid.deepest_first:
+            feeders: list[int] = []
+            for fid in grid.feeders_of_station.get(sid, []):
+                subtree = [fid]
+                for child in grid.stations_fed_by_feeder.get(fid, []):
+                    subtree.extend(below[child])
+                if len(subtree) > 1:  # a feeder that supplies a station (an embedded LDC) carries its load too
+                    cap(subtree, grid.feeders[fid].rated_mw, uniform(seed, 0.5, 0.8, "tie-peak", fid))
+                feeders.extend(subtree)
+            for child in grid.stations_fed_by_station.get(sid, []):
+                feeders.extend(below[child])
+            below[sid] = feeders
+            station = grid.stations[sid]
+            cap(feeders, station.rated_mw, uniform(seed, 0.45, 0.8, "station-peak", station.code))
+        return util
 
     # --- DERs -------------------------------------------------------------------------------------------
 
@@ -159,7 +193,7 @@ class GridModel:
             profile = self._battery_days[key] = self._battery_profile(der, day)
         return profile[slot]
 
-    def _battery_profile(self, der: DerInfo, day: date) -> tuple[float, ...]:
+    def _battery_profile(self, der: DerInfo, day: date) -> Sequence[float]:
         energy = der.energy_kwh or 2.0 * der.capacity_kw
         # Sunny days: most of the charge from midday PV; cloudy: more off-peak grid charging.
         key = (der.zone, day)

@@ -16,7 +16,8 @@ ieso_da_prices         PUB_DAHourlyOntarioZonalPrice_YYYYMMDD.xml (next day)   a
 ieso_tx_outages        PUB_TxOutagesTodayAll.xml                               when today's outages change
 ieso_dispatch          dispatch_<YYYYMMDDHHMMSS>.json (EST DATE_SENT)          when instructions are sent
 ldc_adms               adms_<LDC>_<YYYYMMDDHHMM>.csv                           every interval, per LDC
-ldc_mdm                mdm_<LDC>_<YYYYMMDDHH00>.csv (the hour's 5-min reads)    at each hour's end, per LDC
+ldc_mdm                mdm_<LDC>_<YYYYMMDDHH00>.csv (the hour's 5-min reads,   at each hour's end, per LDC
+                       one aggregate read per resource; see mdm_ldc_of_record)
 aggregator_telemetry   telemetry_<AGG>_<YYYYMMDDHHMM>.json                     every interval, per aggregator
 ldc_gis                gis_<LDC>_<YYYYMMDD>.geojson                            once per LDC
 =====================  ======================================================  ============================
