@@ -103,13 +103,17 @@ def run_source(db: Database, source: Source, now: datetime | None = None) -> Run
 
 
 def _new_files(db: Database, source: Source) -> list[FeedFile]:
+    """Files not yet read as they are now. A file that failed is not retried unchanged (the same
+    bytes fail the same way); once rewritten (a half-written file completed, a corrected
+    restatement) its size or time differs and it is read again."""
     files = list_files(source)
     done: set[str] = set()
     signatures = [f.signature for f in files]
     with db.session() as session:
         for start in range(0, len(signatures), _SIGNATURE_CHUNK):
             done.update(session.scalars(select(PollerRun.file_name).where(
-                PollerRun.source == source.name, PollerRun.status == RunStatus.OK.value,
+                PollerRun.source == source.name,
+                PollerRun.status.in_((RunStatus.OK.value, RunStatus.ERROR.value)),
                 PollerRun.file_name.in_(signatures[start:start + _SIGNATURE_CHUNK]))))
     return [f for f in files if f.signature not in done]
 

@@ -90,3 +90,17 @@ def test_recent_runs_refuse_unknown_sources(client, app) -> None:  # type: ignor
     r = _post(client, app, "health-runs.rowData", {"health-grid.selectedRows": [{"name": "../../etc/passwd"}]},
               "health-grid.selectedRows")
     assert r.status_code == 204
+
+
+def test_a_broken_file_is_not_retried_unchanged_and_good_data_recovers(app, database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    totals = _sources(app, tmp_path)["ieso_realtime_totals"]
+    totals.folder.mkdir(parents=True)
+    broken = totals.folder / "PUB_RealtimeTotals_2026092808.xml"
+    broken.write_bytes((FIXTURES / TOTALS).read_bytes()[:900])
+    assert run_source(database, totals).status.value == "error"
+    assert run_source(database, totals).status.value == "skipped"  # same bytes: not read again
+    shutil.copy(FIXTURES / TOTALS, totals.folder / TOTALS)  # the next good report arrives
+    assert run_source(database, totals).status.value == "ok"
+    with database.session() as s:
+        [row] = feed_health(s, [totals], now=utcnow())
+    assert row.status is FeedStatus.OK and row.last_error  # healthy again, the old error still on record
