@@ -19,8 +19,9 @@ is written by a step or a backfill. Run by hand::
 """
 from __future__ import annotations
 
+from data.pollers.simulator.config import DEFAULT_SEED, SimulationSummary, SimulatorConfig
 from data.pollers.simulator.files import SOURCES
 from data.pollers.simulator.runner import backfill, step
-from data.pollers.simulator.writer import DEFAULT_SEED, SimulationSummary, SimulatorConfig, simulate
+from data.pollers.simulator.writer import simulate
 
 __all__ = ["DEFAULT_SEED", "SOURCES", "SimulationSummary", "SimulatorConfig", "backfill", "simulate", "step"]

@@ -66,10 +66,14 @@ class TxOutagePlan:
         return "IMPLEMENTED" if ts < self.end_utc else "COMPLETED"
 
 
-def dispatch_potential_kw(technology: str, capacity_kw: float) -> float:
-    """How much a DER can typically add to its resource's response when dispatched (kW)."""
+EVENING_PEAK = (17.0, 21.0)  # EST hours batteries discharge anyway (behaviour.BatteryPlan.discharge)
+
+
+def dispatch_potential_kw(technology: str, capacity_kw: float, evening: bool = False) -> float:
+    """How much a DER can typically add to its resource's response when dispatched (kW). In the evening peak
+    a battery is already discharging its day's energy: it has little to add."""
     if technology == Technology.BATTERY.value:
-        return capacity_kw
+        return 0.2 * capacity_kw if evening else capacity_kw
     if technology == Technology.FLEXIBLE_LOAD.value:
         return 0.35 * capacity_kw
     if technology == Technology.EV_CHARGER.value:
@@ -83,11 +87,13 @@ def _at(day: date, hours: float) -> datetime:
     return market_day_bounds_utc(day)[0] + timedelta(hours=hours)
 
 
-def plan_dispatches(seed: int, day: date, grid: GridSnapshot, potential_kw: dict[int, float]) -> list[DispatchEvent]:
+def plan_dispatches(seed: int, day: date, grid: GridSnapshot,
+                    potential_kw: dict[int, tuple[float, float]]) -> list[DispatchEvent]:
     """Two to four instructions on ``day`` to resources able to respond (>= 200 kW of potential), none
-    overlapping for one resource. AMOUNT is about 80% of the resource's potential, in MW."""
+    overlapping for one resource. ``potential_kw``: resource id -> (potential outside, in the evening peak).
+    AMOUNT is about 80% of the resource's potential at the time of the instruction, in MW."""
     candidates = sorted(
-        (r for rid, r in grid.resources.items() if potential_kw.get(rid, 0.0) >= MIN_POTENTIAL_KW),
+        (r for rid, r in grid.resources.items() if max(potential_kw.get(rid, (0.0, 0.0))) >= MIN_POTENTIAL_KW),
         key=lambda r: r.code,
     )
     if not candidates:
@@ -105,6 +111,8 @@ def plan_dispatches(seed: int, day: date, grid: GridSnapshot, potential_kw: dict
             continue
         notice = 10 + 5 * int(unit(seed, "dispatch-notice", day, k) * 3)
         reserve = unit(seed, "dispatch-type", day, k) < 0.25
+        evening = hour + minute / 60 < EVENING_PEAK[1] and hour + (minute + duration) / 60 > EVENING_PEAK[0]
+        potential = potential_kw[resource.id][1 if evening else 0]
         aggregator = grid.orgs.get(resource.aggregator_org_id)
         events.append(DispatchEvent(
             message_id=f"DNS-{day:%Y%m%d}-{k + 1:06d}",
@@ -114,7 +122,7 @@ def plan_dispatches(seed: int, day: date, grid: GridSnapshot, potential_kw: dict
             sent_utc=start - timedelta(minutes=notice),
             start_utc=start,
             stop_utc=stop,
-            amount_mw=max(0.1, round(0.8 * potential_kw[resource.id] / 1000.0, 1)),
+            amount_mw=max(0.1, round(0.8 * potential / 1000.0, 1)),
             dispatch_type="ORA" if reserve else "ENG",
             limit_type="FIX",
             reserve_class=("10N" if unit(seed, "reserve-class", day, k) < 0.5 else "30R") if reserve else None,
@@ -159,11 +167,13 @@ class EventBook:
     def __init__(self, seed: int, grid: GridSnapshot) -> None:
         self.seed = seed
         self.grid = grid
-        self.potential_kw: dict[int, float] = {}
+        self.potential_kw: dict[int, tuple[float, float]] = {}
         for der in grid.ders:
             if der.active and der.resource_id is not None:
-                self.potential_kw[der.resource_id] = self.potential_kw.get(der.resource_id, 0.0) + (
-                    dispatch_potential_kw(der.technology, der.capacity_kw)
+                day, evening = self.potential_kw.get(der.resource_id, (0.0, 0.0))
+                self.potential_kw[der.resource_id] = (
+                    day + dispatch_potential_kw(der.technology, der.capacity_kw),
+                    evening + dispatch_potential_kw(der.technology, der.capacity_kw, evening=True),
                 )
         self._dispatches: dict[date, list[DispatchEvent]] = {}
         self._outages: dict[date, list[TxOutagePlan]] = {}

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["STATE_FILE", "SOURCES", "atomic_write", "purge_old", "read_state", "write_state"]
+__all__ = ["SOURCES", "STATE_FILE", "Output", "atomic_write", "purge_old", "read_state", "write_state"]
 
 SOURCES = (
     "ieso_demand", "ieso_realtime_zonal", "ieso_realtime_totals", "ieso_vg_forecast", "ieso_tx_outages",
@@ -80,3 +82,33 @@ def read_state(drop_dir: Path) -> dict[str, Any]:
 
 def write_state(drop_dir: Path, state: dict[str, Any]) -> None:
     atomic_write(drop_dir / STATE_FILE, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+@dataclass
+class Output:
+    """The files of one simulator run: written now, or at the end in their last version (a report rewritten
+    every interval is written once per run)."""
+
+    drop_dir: Path
+    pending: dict[Path, tuple[str, Callable[[], bytes]]] = field(default_factory=dict)
+    written: dict[Path, tuple[str, int]] = field(default_factory=dict)  # path -> (source, bytes)
+
+    def path(self, source: str, name: str) -> Path:
+        return self.drop_dir / source / name
+
+    def now(self, source: str, name: str, content: bytes) -> None:
+        path = self.path(source, name)
+        self.written[path] = (source, atomic_write(path, content))
+
+    def last(self, source: str, name: str, render: Callable[[], bytes]) -> None:
+        """Write at the end of the run, in the last version asked for (rendered then)."""
+        self.pending[self.path(source, name)] = (source, render)
+
+    def has(self, source: str, name: str) -> bool:
+        path = self.path(source, name)
+        return path in self.pending or path in self.written or path.exists()
+
+    def flush(self) -> None:
+        for path, (source, render) in self.pending.items():
+            self.written[path] = (source, atomic_write(path, render()))
+        self.pending.clear()

@@ -11,8 +11,9 @@ from filelock import FileLock, Timeout
 
 from data.db import Database
 from data.domain.market_time import floor_to_interval
+from data.pollers.simulator.config import DEFAULT_SEED, SimulationSummary, SimulatorConfig
 from data.pollers.simulator.files import read_state, write_state
-from data.pollers.simulator.writer import DEFAULT_SEED, SimulationSummary, SimulatorConfig, simulate
+from data.pollers.simulator.writer import simulate
 
 __all__ = ["LOCK_FILE", "backfill", "step"]
 
