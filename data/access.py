@@ -39,6 +39,7 @@ class Permission(StrEnum):
     VIEW_SETTLEMENT = "view_settlement"
     VIEW_FEED_HEALTH = "view_feed_health"
     MANAGE_USERS = "manage_users"
+    OPERATE_SIMULATOR = "operate_simulator"  # pause a simulated feed (demo and training installs)
     EDIT_PREFERENCES = "edit_preferences"
 
 

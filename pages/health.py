@@ -5,7 +5,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from callbacks.auth import requires
+from callbacks.auth import principal_or_refuse, requires
+from callbacks.context import settings
 from components.grid import STATE_CELL_RULES, data_grid
 from components.ids import Health
 from data.access import Permission
@@ -36,6 +37,17 @@ RUN_COLUMNS = [
 ]
 
 
+def _simulator_controls() -> list:
+    """Admins of an install with the simulator may pause a simulated feed (training, demos)."""
+    if not settings().simulator or not principal_or_refuse().can(Permission.OPERATE_SIMULATOR):
+        return []
+    return [
+        html.Span(id=Health.PAUSE_MESSAGE, className="small me-2"),
+        dbc.Button([html.I(className="bi bi-pause-circle me-1"), "Pause / resume selected simulated feed"],
+                   id=Health.PAUSE, size="sm", color="secondary", outline=True, className="me-2"),
+    ]
+
+
 @requires(Permission.VIEW_FEED_HEALTH)
 def layout(**_query: str) -> html.Div:
     return html.Div(
@@ -43,6 +55,7 @@ def layout(**_query: str) -> html.Div:
             dcc.Interval(id=Health.REFRESH, interval=15_000),
             html.Div(
                 [html.H1("Feed health", className="h4 mb-0 me-3"), html.Div(id=Health.SUMMARY, className="me-auto"),
+                 *_simulator_controls(),
                  dbc.Button([html.I(className="bi bi-download me-1"), "Export CSV"], id=Health.EXPORT, size="sm",
                             color="secondary", outline=True)],
                 className="d-flex align-items-center mb-2",

@@ -104,3 +104,31 @@ def test_a_broken_file_is_not_retried_unchanged_and_good_data_recovers(app, data
     with database.session() as s:
         [row] = feed_health(s, [totals], now=utcnow())
     assert row.status is FeedStatus.OK and row.last_error  # healthy again, the old error still on record
+
+
+def test_admin_pauses_a_simulated_feed_others_cannot(client, app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from data.pollers.simulator.files import read_paused
+
+    _sources(app, tmp_path)
+    sign_in(client, "ldc")
+    selected = {"health-grid.selectedRows": [{"name": "ldc_adms"}]}
+    assert _post(client, app, "health-pause-message.children", selected, "health-pause.n_clicks").status_code == 403
+    client.get("/logout")
+    sign_in(client, "admin")
+    r = _post(client, app, "health-pause-message.children", selected, "health-pause.n_clicks")
+    assert r.status_code == 200 and "paused" in r.get_data(as_text=True)
+    assert read_paused(tmp_path) == {"ldc_adms"}
+    r = _post(client, app, "health-pause-message.children", selected, "health-pause.n_clicks")
+    assert "resumed" in r.get_data(as_text=True) and read_paused(tmp_path) == frozenset()
+
+
+def test_paused_source_is_not_written_by_the_simulator(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from data.pollers.simulator import simulate
+    from data.pollers.simulator.files import write_paused
+
+    write_paused(tmp_path, frozenset({"ldc_adms"}))
+    end = datetime(2026, 6, 1, 17, 0, tzinfo=UTC)
+    summary = simulate(database, tmp_path, end - timedelta(minutes=10), end)
+    assert "ldc_adms" not in summary.by_source and "aggregator_telemetry" in summary.by_source

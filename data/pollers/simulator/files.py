@@ -90,6 +90,7 @@ class Output:
     every interval is written once per run)."""
 
     drop_dir: Path
+    paused: frozenset[str] = frozenset()  # sources not written (an operator paused them)
     pending: dict[Path, tuple[str, Callable[[], bytes]]] = field(default_factory=dict)
     written: dict[Path, tuple[str, int]] = field(default_factory=dict)  # path -> (source, bytes)
 
@@ -97,11 +98,15 @@ class Output:
         return self.drop_dir / source / name
 
     def now(self, source: str, name: str, content: bytes) -> None:
+        if source in self.paused:
+            return
         path = self.path(source, name)
         self.written[path] = (source, atomic_write(path, content))
 
     def last(self, source: str, name: str, render: Callable[[], bytes]) -> None:
         """Write at the end of the run, in the last version asked for (rendered then)."""
+        if source in self.paused:
+            return
         self.pending[self.path(source, name)] = (source, render)
 
     def has(self, source: str, name: str) -> bool:
@@ -112,3 +117,19 @@ class Output:
         for path, (source, render) in self.pending.items():
             self.written[path] = (source, atomic_write(path, render()))
         self.pending.clear()
+
+
+PAUSED_FILE = "simulator_paused.json"
+
+
+def read_paused(drop_dir: Path) -> frozenset[str]:
+    """Sources an operator paused (to see a feed go late, then stale, on the health page)."""
+    try:
+        names = json.loads((Path(drop_dir) / PAUSED_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return frozenset()
+    return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) else frozenset()
+
+
+def write_paused(drop_dir: Path, names: frozenset[str]) -> None:
+    atomic_write(Path(drop_dir) / PAUSED_FILE, json.dumps(sorted(names)).encode())

@@ -37,7 +37,7 @@ from data.demo.load_shape import load_shape
 from data.domain.market_time import floor_to_interval, iter_intervals, to_market_time
 from data.pollers.simulator.config import DEFAULT_SEED, SimulationSummary, SimulatorConfig
 from data.pollers.simulator.events import EventBook
-from data.pollers.simulator.files import Output, purge_old
+from data.pollers.simulator.files import Output, purge_old, read_paused
 from data.pollers.simulator.grid import load_grid
 from data.pollers.simulator.ieso_writer import IesoWriter
 from data.pollers.simulator.ldc_writer import LdcWriter
@@ -76,7 +76,7 @@ def simulate(db: Database, drop_dir: Path | str, start_utc: datetime, end_utc: d
     end = floor_to_interval(_aware(end_utc, "end_utc"))
     folder = Path(drop_dir)
     intervals = list(iter_intervals(start, end)) if end > start else []
-    out = Output(folder)
+    out = Output(folder, paused=read_paused(folder))
     if intervals:
         grid = load_grid(db, on=to_market_time(intervals[-1]).trade_date)
         system = _system(seed, config.shape_path)
