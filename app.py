@@ -39,6 +39,9 @@ def _prepare_database(settings: Settings) -> Database:
         )
         if summary is not None:
             log.info("demo grid loaded: %s", summary)
+        from data.demo.mv_history import ensure_mv_history
+
+        ensure_mv_history(database, seed=settings.demo_seed)  # M&V history so /performance has numbers
     return database
 
 

@@ -4,3 +4,7 @@ from callbacks import (
     home,  # noqa: F401
     shell,  # noqa: F401
 )
+
+# isort: split
+
+from callbacks import performance  # noqa: F401
