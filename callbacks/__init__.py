@@ -6,5 +6,7 @@ from callbacks import (
 )
 
 # isort: split
-
 from callbacks import performance  # noqa: F401
+
+# isort: split
+from callbacks import outages  # noqa: F401
