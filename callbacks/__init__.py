@@ -10,3 +10,6 @@ from callbacks import performance  # noqa: F401
 
 # isort: split
 from callbacks import outages  # noqa: F401
+
+# isort: split
+from callbacks import limits  # noqa: F401

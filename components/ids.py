@@ -269,3 +269,57 @@ class Notices:
     PUBLISH_NOW = "notices-publish-now"
     AMEND = "notices-amend"
     FORM_MESSAGE = "notices-form-message"
+
+
+class Dispatch:
+    """Dispatch instructions (/dispatch): IESO and DSO side by side, the DSO form, acknowledgements."""
+
+    REFRESH = "dispatch-refresh"
+    GRID = "dispatch-grid"
+    SUMMARY = "dispatch-summary"
+    SELECTED = "dispatch-selected"
+    ACCEPT = "dispatch-accept"
+    REJECT = "dispatch-reject"
+    ACK_REASON = "dispatch-ack-reason"
+    ACK_MESSAGE = "dispatch-ack-message"
+    FORM = "dispatch-form"
+    FORM_TARGET_KIND = "dispatch-form-target-kind"
+    FORM_TARGET = "dispatch-form-target"
+    FORM_AMOUNT = "dispatch-form-amount"
+    FORM_UNIT = "dispatch-form-unit"
+    FORM_DIRECTION = "dispatch-form-direction"
+    FORM_MVAR = "dispatch-form-mvar"
+    FORM_START = "dispatch-form-start"
+    FORM_END = "dispatch-form-end"
+    FORM_ACK_MINUTES = "dispatch-form-ack-minutes"
+    ISSUE = "dispatch-issue"
+    FORM_MESSAGE = "dispatch-form-message"
+    # the next-day (10:00 EPT) IESO checklist
+    CHECKLIST = "dispatch-checklist"
+    CHECKLIST_TITLE = "dispatch-checklist-title"
+    CHECKLIST_COUNTDOWN = "dispatch-checklist-countdown"
+    SEND_IESO = "dispatch-send-ieso"
+    SEND_MESSAGE = "dispatch-send-message"
+
+
+class Conflicts:
+    """Conflict alerts (/conflicts), and the navbar badge with its audible alert."""
+
+    REFRESH = "conflicts-refresh"
+    VIEW = "conflicts-view"
+    GRID = "conflicts-grid"
+    SUMMARY = "conflicts-summary"
+    DETAIL = "conflicts-detail"
+    SIDE_A = "conflicts-side-a"
+    SIDE_B = "conflicts-side-b"
+    NOTE = "conflicts-note"
+    ACKNOWLEDGE = "conflicts-acknowledge"
+    RESOLVE = "conflicts-resolve"
+    MESSAGE = "conflicts-message"
+    SELECTED = "conflicts-selected"
+    # navbar
+    BADGE = "conflicts-badge"
+    ALARM_COUNT = "conflicts-alarm-count"
+    MUTE = "conflicts-mute"
+    MUTE_ICON = "conflicts-mute-icon"
+    BEEPED = "conflicts-beeped"

@@ -25,6 +25,10 @@ log = logging.getLogger("td_platform.pollers")
 LEADERSHIP_CHECK_S = 10
 SIMULATOR_JOB = "simulator"
 SIMULATOR_STATE_FILE = "simulator_state.json"
+LIMIT_EXPIRY_JOB = "limit_expiry"
+LIMIT_EXPIRY_S = 60
+CONFLICT_CHECK_JOB = "conflict_check"
+CONFLICT_CHECK_S = 60
 
 
 def poll_interval_s(cadence_s: int) -> int:
@@ -76,6 +80,10 @@ class PollerService:
         if self.settings.simulator:
             self.scheduler.add_job(self.simulate_step, "interval", seconds=self.settings.simulator_step_s,
                                    id=SIMULATOR_JOB, next_run_time=now)
+        self.scheduler.add_job(self.expire_limits, "interval", seconds=LIMIT_EXPIRY_S, id=LIMIT_EXPIRY_JOB,
+                               next_run_time=now)
+        self.scheduler.add_job(self.check_conflicts, "interval", seconds=CONFLICT_CHECK_S, id=CONFLICT_CHECK_JOB,
+                               next_run_time=now + timedelta(seconds=5))
         for i, source in enumerate(self.sources):
             self.scheduler.add_job(self.poll, "interval", args=[source], id=source.name,
                                    seconds=poll_interval_s(source.cadence_s),
@@ -106,6 +114,37 @@ class PollerService:
         if job is not None:  # retry with backoff instead of hammering a broken source
             job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
         log.warning("feed %s failed (%d in a row): next try in %.0f s", source.name, n, delay)
+
+    def expire_limits(self) -> None:
+        """Limit requests not decided by their approval cut-off become expired (the leader only)."""
+        from data.queries.limits import CutoffRule
+        from data.services.limits import expire_due
+
+        try:
+            with self.db.transaction() as session:
+                expired = expire_due(session, datetime.now(UTC), CutoffRule.from_settings(self.settings))
+        except Exception:  # noqa: BLE001 - retried at the next run; never stops the other jobs
+            log.exception("limit expiry failed")
+            return
+        if expired:
+            log.info("limit requests expired at the cut-off: %s", ", ".join(map(str, expired)))
+
+    def check_conflicts(self) -> None:
+        """Overdue dispatch acknowledgements flagged, then the conflict engine run and its alerts stored."""
+        from data.services.conflicts import run_conflict_check
+        from data.services.dispatch import flag_overdue
+
+        try:
+            with self.db.transaction() as session:
+                now = datetime.now(UTC)
+                overdue = flag_overdue(session, now)
+                result = run_conflict_check(session, now)
+        except Exception:  # noqa: BLE001 - retried at the next run; never stops the other jobs
+            log.exception("conflict check failed")
+            return
+        if overdue or result.created or result.auto_resolved:
+            log.info("conflict check: %d new, %d resolved, %d open; overdue dispatches %s", result.created,
+                     result.auto_resolved, result.open_total, overdue)
 
     def simulate_step(self) -> None:
         """The first step of a new leader writes the recent history (a fresh demo then has charts)."""
