@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.conflict_badge import conflict_badge
 from components.ids import Shell, nav_link
 from components.login_page import PRODUCT_NAME
 from data.access import Principal
@@ -68,9 +69,11 @@ def navbar(principal: Principal, wall_mode: bool) -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand([html.I(className="bi bi-lightning-charge-fill me-2 text-warning"), PRODUCT_NAME],
+                dbc.NavbarBrand([html.I(className="bi bi-lightning-charge-fill me-2 text-warning"),
+                                 html.Span(PRODUCT_NAME, className="brand-text")],
                                 href="/", className="me-4"),
                 dbc.Nav([_nav_link(p) for p in nav_pages(principal)], navbar=True, className="me-auto"),
+                conflict_badge(principal),
                 html.Div(id=Shell.DATA_AGE, className="me-3"),
                 _clock(),
                 dbc.Button(html.I(id=Shell.THEME_ICON, className="bi bi-moon-stars"),
