@@ -13,3 +13,6 @@ from callbacks import outages  # noqa: F401
 
 # isort: split
 from callbacks import limits  # noqa: F401
+
+# isort: split
+from callbacks import notices  # noqa: F401
