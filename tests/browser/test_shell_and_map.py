@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import struct
-from pathlib import Path
 
 import dash
 import pytest
@@ -37,7 +35,6 @@ from tests.browser.helpers import (
     wait_for_map,
     wait_until,
 )
-from tests.browser.screenshots import DESKTOP, SHOTS, WALL, capture
 from tests.support import callback_payload, find_output_key
 
 pytestmark = pytest.mark.browser
@@ -265,21 +262,4 @@ def test_search_finds_a_der_by_platform_id(app, database, dash_duo):  # type: ig
     box.send_keys(Keys.ENTER)
 
     dash_duo.wait_for_contains_text(css_id(Home.DER_DETAIL), platform_id, timeout=WAIT_S)
-    assert dash_duo.get_logs() == []
-
-
-# 8 -------------------------------------------------------------------------------------------------------------
-def _png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
-    return struct.unpack(">II", head[16:24])
-
-
-def test_screenshot_script_captures_every_view(app, dash_duo, tmp_path):  # type: ignore[no-untyped-def]
-    """The review script (`python -m tests.browser.screenshots OUTDIR`) keeps working, on the test database."""
-    dash_duo.start_server(app, navigate=False)
-    errors = capture(base_url(dash_duo), tmp_path, driver=dash_duo.driver)
-    assert errors == {}
-    for name in SHOTS:
-        assert _png_size(tmp_path / name) == (WALL if "wall" in name else DESKTOP), name
     assert dash_duo.get_logs() == []
