@@ -6,6 +6,7 @@ from markupsafe import Markup, escape
 from components.ids import Login
 
 PRODUCT_NAME = "Ontario T-D Coordination Platform"
+PRODUCT_SHORT_NAME = "T-D Platform"
 PRODUCT_TAGLINE = "IESO · LDCs · DER aggregators — one shared view of distributed energy resources"
 
 _TEMPLATE = """<!DOCTYPE html>

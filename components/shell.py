@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from components.conflict_badge import conflict_badge
 from components.ids import Shell, nav_link
-from components.login_page import PRODUCT_NAME
+from components.login_page import PRODUCT_NAME, PRODUCT_SHORT_NAME
 from data.access import Principal
 
 
@@ -23,7 +23,9 @@ def nav_pages(principal: Principal) -> list[dict]:
 def _nav_link(page: dict) -> dbc.NavItem:
     return dbc.NavItem(
         dbc.NavLink(
-            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"), page["name"]],
+            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"),
+             html.Span(page["name"], className="nav-label")],
+            title=page["name"],
             href=page["relative_path"], active="exact",
             id=nav_link(page["module"].split(".")[-1]),
         )
@@ -70,7 +72,8 @@ def navbar(principal: Principal, wall_mode: bool) -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand([html.I(className="bi bi-lightning-charge-fill me-2 text-warning"),
-                                 html.Span(PRODUCT_NAME, className="brand-text")],
+                                 html.Span(PRODUCT_NAME, className="brand-text"),
+                                 html.Span(PRODUCT_SHORT_NAME, className="brand-short", title=PRODUCT_NAME)],
                                 href="/", className="me-4"),
                 dbc.Nav([_nav_link(p) for p in nav_pages(principal)], navbar=True, className="me-auto"),
                 conflict_badge(principal),
