@@ -16,3 +16,9 @@ from callbacks import limits  # noqa: F401
 
 # isort: split
 from callbacks import notices  # noqa: F401
+
+# isort: split
+from callbacks import conflicts  # noqa: F401
+
+# isort: split
+from callbacks import dispatch  # noqa: F401

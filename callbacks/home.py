@@ -19,6 +19,7 @@ from data.domain.enums import DerStatus, Technology
 from data.domain.market_time import MARKET_TZ
 from data.models.base import utcnow
 from data.queries import drilldown as dq
+from data.queries.conflicts import open_conflict_feeders
 from data.queries.map import MapFilters, der_aggregates, feeders, stations
 from data.queries.map import ders_in_view as query_ders_in_view
 from data.queries.overlays import needs_areas, outage_areas
@@ -63,6 +64,7 @@ def grid_layers(ldc, zone, tech, status, aggregator, _tick):  # type: ignore[no-
         fd = feeders(s, principal, filters)
         outages = outage_areas(s, principal)
         needs = needs_areas(s, principal)
+        conflicted = open_conflict_feeders(s, principal)
     der_count = sum(f.der_count for f in fd)
     der_kw = sum(f.der_capacity_kw for f in fd)
     kpis = [
@@ -72,7 +74,7 @@ def grid_layers(ldc, zone, tech, status, aggregator, _tick):  # type: ignore[no-
         kpi("DER capacity", fmt_mw(der_kw), Home.KPIS + "-capacity"),
     ]
     guest = principal.is_guest
-    return (station_features(st, guest), feeder_features(fd, guest), area_features(outages),
+    return (station_features(st, guest), feeder_features(fd, guest, highlight=conflicted), area_features(outages),
             area_features(needs), kpis)
 
 
