@@ -27,10 +27,11 @@ from shapely.geometry import Point, mapping, shape
 from shapely.prepared import prep
 
 from data.domain.enums import IesoZone, NoticeKind, NoticeStatus, Severity
-from data.domain.errors import DomainError, IllegalTransition
+from data.domain.errors import InvalidEntry, problem_field
 from data.domain.openadr import SIMPLE, notice_to_openadr_event, object_id, rfc3339
 from data.domain.outages import Element, elements_below
 from data.domain.supply_chain import SupplyTree
+from data.domain.transitions import Transitions
 
 __all__ = [
     "ACTION_WITHIN",
@@ -103,36 +104,14 @@ ACTION_WITHIN = timedelta(hours=2)  # escalation: an unacknowledged notice this 
 # --- lifecycle --------------------------------------------------------------------------------------------
 
 
-class InvalidNotice(DomainError):
+class InvalidNotice(InvalidEntry):
     """A notice with problems; ``problems`` lists each one ("field: what is wrong") for the person who typed it."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
 
+_LIFECYCLE = Transitions(NoticeStatus, ALLOWED_TRANSITIONS, "a notice")
+check_transition = _LIFECYCLE.check
+next_states = _LIFECYCLE.next
 
-def check_transition(current: NoticeStatus | str, target: NoticeStatus | str) -> NoticeStatus:
-    """The target status when ``current -> target`` is allowed, else IllegalTransition naming both."""
-    try:
-        now, to = NoticeStatus(current), NoticeStatus(target)
-    except ValueError:
-        raise IllegalTransition(f"unknown notice status in {current!r} -> {target!r}") from None
-    if to not in ALLOWED_TRANSITIONS[now]:
-        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[now])) or "nothing (it is final)"
-        raise IllegalTransition(f"a notice that is {now} cannot become {to}; from {now} it may become {allowed}")
-    return to
-
-
-def next_states(current: NoticeStatus | str) -> frozenset[NoticeStatus]:
-    try:
-        return ALLOWED_TRANSITIONS[NoticeStatus(current)]
-    except ValueError:
-        return frozenset()
-
-
-def problem_field(problem: str) -> str:
-    """The field a validation problem is about (the text before its colon)."""
-    return problem.split(":", 1)[0]
 
 
 # --- recurrence -------------------------------------------------------------------------------------------

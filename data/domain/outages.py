@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from data.domain.enums import OutageKind, OutageState
-from data.domain.errors import DomainError, IllegalTransition
+from data.domain.errors import DomainError, InvalidEntry, problem_field
 from data.domain.market_time import MARKET_TZ, floor_to_interval, is_on_interval_boundary
 from data.domain.supply_chain import SupplyTree
+from data.domain.transitions import Transitions
 
 __all__ = [
     "ALERT_KIND",
@@ -70,35 +71,17 @@ MAX_ELEMENTS = 50
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
-class InvalidOutage(DomainError):
+class InvalidOutage(InvalidEntry):
     """An outage entry with problems; ``problems`` lists each one for the person who typed it."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
 
 
 class ReadOnlyOutage(DomainError):
     """IESO transmission outages mirror the IESO feed: the platform never edits them."""
 
 
-def check_transition(current: OutageState | str, target: OutageState | str) -> OutageState:
-    """The target state when ``current -> target`` is allowed, else IllegalTransition naming both."""
-    try:
-        now, to = OutageState(current), OutageState(target)
-    except ValueError:
-        raise IllegalTransition(f"unknown outage state in {current!r} -> {target!r}") from None
-    if to not in ALLOWED_TRANSITIONS[now]:
-        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[now])) or "nothing (it is final)"
-        raise IllegalTransition(f"an outage that is {now} cannot become {to}; from {now} it may become {allowed}")
-    return to
-
-
-def next_states(current: OutageState | str) -> frozenset[OutageState]:
-    try:
-        return ALLOWED_TRANSITIONS[OutageState(current)]
-    except ValueError:
-        return frozenset()
+_LIFECYCLE = Transitions(OutageState, ALLOWED_TRANSITIONS, "an outage")
+check_transition = _LIFECYCLE.check
+next_states = _LIFECYCLE.next
 
 
 def check_editable(kind: OutageKind | str) -> None:
@@ -217,10 +200,6 @@ def limit_text(derate_pct: float | None, max_kw: float | None) -> str:
         return f"max {max_kw:,.0f} kW"
     return "full outage"
 
-
-def problem_field(problem: str) -> str:
-    """The field a validation problem is about (the text before its colon)."""
-    return problem.split(":", 1)[0]
 
 
 # --- reach -------------------------------------------------------------------------------------------------
