@@ -23,9 +23,8 @@ def nav_pages(principal: Principal) -> list[dict]:
 def _nav_link(page: dict) -> dbc.NavItem:
     return dbc.NavItem(
         dbc.NavLink(
-            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1"),
+            [html.I(className=f"bi {page.get('icon', 'bi-square')} me-1", title=page["name"]),
              html.Span(page["name"], className="nav-label")],
-            title=page["name"],
             href=page["relative_path"], active="exact",
             id=nav_link(page["module"].split(".")[-1]),
         )
