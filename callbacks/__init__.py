@@ -12,6 +12,9 @@ from callbacks import performance  # noqa: F401
 from callbacks import outages  # noqa: F401
 
 # isort: split
+from callbacks import connection_points  # noqa: F401
+
+# isort: split
 from callbacks import limits  # noqa: F401
 
 # isort: split
