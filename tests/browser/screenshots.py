@@ -183,7 +183,7 @@ def capture(url: str, outdir: Path, driver: webdriver.Chrome | None = None) -> d
         sign_in(driver, url, "ieso")
         wait_for_map(driver)
         if theme(driver) != "dark":
-            driver.find_element(By.ID, Shell.THEME_TOGGLE).click()
+            driver.execute_script("arguments[0].click()", driver.find_element(By.ID, Shell.THEME_TOGGLE))
         _wait(driver, lambda d: theme(d) == "dark", "the dark theme")
         _wait(driver, _idle, "callbacks settled")
         take(driver, outdir, "03-map-ieso-dark.png", errors)
