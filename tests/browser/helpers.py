@@ -138,3 +138,11 @@ def user_row(database: Database, username: str) -> User:
         user = s.scalar(select(User).where(User.username == username))
         assert user is not None, f"no demo user {username!r}"
         return user
+
+
+def scroll_to(dash_duo: Any, selector: str) -> Any:
+    """Wait for an element and scroll it to the middle at once: Bootstrap's smooth scrolling would move
+    it while a click is on its way, and the click would land on whatever took its place."""
+    element = dash_duo.wait_for_element(selector, timeout=WAIT_S)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    return element

@@ -14,17 +14,13 @@ from data.domain.enums import DispatchState, Issuer, OrgKind, Severity, TargetKi
 from data.domain.market_time import floor_to_interval
 from data.models import ConflictAlert, Der, DispatchInstruction, Feeder, Organisation
 from data.models.base import utcnow
-from tests.browser.helpers import WAIT_S, base_url, css_id, principal, sign_in, wait_for_map, wait_until
+from tests.browser.helpers import WAIT_S, base_url, css_id, principal, scroll_to, sign_in, wait_for_map, wait_until
 
 pytestmark = pytest.mark.browser
 
 HIGHLIGHT = f"path.feeder-line[stroke-width='5'][stroke='{SEVERITY_COLOURS[Severity.INFORMATION]}']"
 
 
-def _scroll_to(dash_duo, selector: str):  # type: ignore[no-untyped-def]
-    element = dash_duo.wait_for_element(selector, timeout=WAIT_S)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    return element
 
 
 def test_dso_curtailment_against_an_ieso_increase_is_alerted_acknowledged_and_mapped(app, database, dash_duo):  # type: ignore[no-untyped-def]
@@ -44,12 +40,12 @@ def test_dso_curtailment_against_an_ieso_increase_is_alerted_acknowledged_and_ma
     dash_duo.start_server(app, navigate=False)
     sign_in(dash_duo, "ldc", next_path="/dispatch")
     dash_duo.wait_for_contains_text(css_id(Dispatch.GRID), "BROWSER-UP-1", timeout=WAIT_S)  # mutual visibility
-    target = _scroll_to(dash_duo, css_id(Dispatch.FORM_TARGET))
+    target = scroll_to(dash_duo, css_id(Dispatch.FORM_TARGET))
     wait_until(dash_duo, lambda d: target.find_elements("css selector", f"option[value='{feeder_id}']"),
                "the feeder is offered as a target")
     Select(target).select_by_value(str(feeder_id))
     dash_duo.find_element(css_id(Dispatch.FORM_AMOUNT)).send_keys("300")
-    _scroll_to(dash_duo, css_id(Dispatch.ISSUE)).click()
+    scroll_to(dash_duo, css_id(Dispatch.ISSUE)).click()
     dash_duo.wait_for_contains_text(css_id(Dispatch.FORM_MESSAGE), "issued", timeout=WAIT_S)
     with database.session() as s:
         alert = next(a for a in s.scalars(select(ConflictAlert).where(ConflictAlert.rule == "direction"))
@@ -58,11 +54,11 @@ def test_dso_curtailment_against_an_ieso_increase_is_alerted_acknowledged_and_ma
     dash_duo.driver.get(base_url(dash_duo) + "/conflicts")
     dash_duo.wait_for_contains_text(css_id(Conflicts.BADGE), "conflict", timeout=WAIT_S)
     cell = f"{css_id(Conflicts.GRID)} .ag-center-cols-container .ag-row[row-id='{alert.id}'] [col-id='rule']"
-    _scroll_to(dash_duo, cell).click()
+    scroll_to(dash_duo, cell).click()
     dash_duo.wait_for_contains_text(css_id(Conflicts.DETAIL), f"Alert {alert.id}", timeout=WAIT_S)
     dash_duo.wait_for_contains_text(css_id(Conflicts.SIDE_A), "IESO", timeout=WAIT_S)
     dash_duo.wait_for_contains_text(css_id(Conflicts.SIDE_B), "DSO", timeout=WAIT_S)
-    _scroll_to(dash_duo, css_id(Conflicts.ACKNOWLEDGE)).click()
+    scroll_to(dash_duo, css_id(Conflicts.ACKNOWLEDGE)).click()
     dash_duo.wait_for_contains_text(css_id(Conflicts.MESSAGE), "acknowledged", timeout=WAIT_S)
     with database.session() as s:
         stored = s.get(ConflictAlert, alert.id)

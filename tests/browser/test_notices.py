@@ -9,21 +9,16 @@ from sqlalchemy import select
 
 from components.ids import Notices
 from data.models import Der, Feeder, Notice, NoticeRecipient
-from tests.browser.helpers import WAIT_S, base_url, css_id, principal, sign_in, wait_until
+from tests.browser.helpers import WAIT_S, base_url, css_id, principal, scroll_to, sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 TITLE = "Standby: evening peak on the lakeshore"
 
 
-def _scroll_to(dash_duo, selector: str):  # type: ignore[no-untyped-def]
-    element = dash_duo.wait_for_element(selector, timeout=WAIT_S)
-    # instant: Bootstrap makes scrolling smooth, and a click during the animation lands where the element was
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    return element
 
 
 def _click(dash_duo, selector: str) -> None:  # type: ignore[no-untyped-def]
-    _scroll_to(dash_duo, selector).click()
+    scroll_to(dash_duo, selector).click()
 
 
 def _pick(dash_duo, dropdown_id: str, value: int) -> None:  # type: ignore[no-untyped-def]
@@ -47,11 +42,11 @@ def test_ldc_publishes_a_standby_notice_and_the_aggregator_acknowledges(app, dat
     dash_duo.start_server(app, navigate=False)
     sign_in(dash_duo, "ldc", next_path="/notices")
     dash_duo.wait_for_element(css_id(Notices.GRID), timeout=WAIT_S)
-    _scroll_to(dash_duo, css_id(Notices.FORM_TITLE)).send_keys(TITLE)
+    scroll_to(dash_duo, css_id(Notices.FORM_TITLE)).send_keys(TITLE)
     _pick(dash_duo, Notices.FORM_STATION, feeder.station_id)
     _pick(dash_duo, Notices.FORM_FEEDER, feeder.id)
     dash_duo.wait_for_contains_text(css_id(Notices.FORM_FEEDER), feeder.code, timeout=WAIT_S)
-    _scroll_to(dash_duo, css_id(Notices.FORM_SIZE)).send_keys("2.5")
+    scroll_to(dash_duo, css_id(Notices.FORM_SIZE)).send_keys("2.5")
     _click(dash_duo, css_id(Notices.PUBLISH_NOW))
 
     dash_duo.wait_for_contains_text(css_id(Notices.FORM_MESSAGE), "published", timeout=WAIT_S)
@@ -74,7 +69,7 @@ def test_ldc_publishes_a_standby_notice_and_the_aggregator_acknowledges(app, dat
     _click(dash_duo, f"{css_id(Notices.GRID)} .ag-row[row-id='{notice.id}'] .ag-cell")
     dash_duo.wait_for_contains_text(css_id(Notices.DETAIL), TITLE, timeout=WAIT_S)
     wait_until(dash_duo, lambda d: d.find_element(By.ID, Notices.ACK).is_enabled(), "the acknowledge button is on")
-    _scroll_to(dash_duo, css_id(Notices.ACK_RESPONSE)).send_keys("1.2 MW of batteries on standby")
+    scroll_to(dash_duo, css_id(Notices.ACK_RESPONSE)).send_keys("1.2 MW of batteries on standby")
     _click(dash_duo, css_id(Notices.ACK))
 
     dash_duo.wait_for_contains_text(css_id(Notices.ACK_MESSAGE), "acknowledged", timeout=WAIT_S)

@@ -11,19 +11,13 @@ from sqlalchemy import select
 
 from components.ids import Outages
 from data.models import Der, Feeder, Notification, Outage, OutageElement
-from tests.browser.helpers import WAIT_S, base_url, css_id, principal, sign_in, wait_until
+from tests.browser.helpers import WAIT_S, base_url, css_id, principal, scroll_to, sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
 
-def _scroll_to(dash_duo, selector: str):  # type: ignore[no-untyped-def]
-    element = dash_duo.wait_for_element(selector, timeout=WAIT_S)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    return element
-
-
 def _choose(dash_duo, dropdown_id: str, value: int) -> None:  # type: ignore[no-untyped-def]
-    _scroll_to(dash_duo, css_id(dropdown_id)).click()
+    scroll_to(dash_duo, css_id(dropdown_id)).click()
     dash_duo.wait_for_element(f"[role=option]:has(input[value='{value}'])", timeout=WAIT_S).click()
     dash_duo.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
 
@@ -43,11 +37,11 @@ def test_ldc_logs_a_feeder_outage_and_the_aggregator_sees_the_alert(app, databas
     _choose(dash_duo, Outages.FORM_FEEDERS, feeder.id)
     dash_duo.wait_for_contains_text(css_id(Outages.FORM_FEEDERS), feeder.code, timeout=WAIT_S)
 
-    start = _scroll_to(dash_duo, css_id(Outages.FORM_START)).get_attribute("value")  # prefilled: now, in EST
+    start = scroll_to(dash_duo, css_id(Outages.FORM_START)).get_attribute("value")  # prefilled: now, in EST
     restoration = datetime.strptime(start, "%Y-%m-%d %H:%M") + timedelta(hours=3)
     dash_duo.find_element(css_id(Outages.FORM_END)).send_keys(f"{restoration:%Y-%m-%d %H:%M}")
     dash_duo.find_element(css_id(Outages.FORM_DESCRIPTION)).send_keys("Broken insulator, crew dispatched")
-    _scroll_to(dash_duo, css_id(Outages.FORM_SUBMIT)).click()
+    scroll_to(dash_duo, css_id(Outages.FORM_SUBMIT)).click()
 
     dash_duo.wait_for_contains_text(css_id(Outages.FORM_MESSAGE), "logged", timeout=WAIT_S)
     with database.session() as s:
