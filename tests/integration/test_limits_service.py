@@ -351,3 +351,24 @@ def test_the_leaders_expiry_job_expires_what_is_past_its_cut_off(database: Datab
     assert service.scheduler.get_job(LIMIT_EXPIRY_JOB) is not None
     service.expire_limits()
     assert status_of(database, request.id)[0] == LimitStatus.EXPIRED
+
+
+def test_the_ieso_sees_the_approved_limit_summed_at_the_connection_point(database: Database) -> None:
+    """The end of the tri-level chain: what both LDCs approved is in the IESO's connection-point view."""
+    EVE = CUTOFF - timedelta(hours=1)  # noqa: N806 - on the day before TRADE, so TRADE is "next trade day"
+    from data.models import Der, Station
+    from data.queries.connection_points import connection_points
+
+    agg, embedded, host, ieso = (principal(database, u) for u in ("aggregator", "ldc-embedded", "ldc", "ieso"))
+    der = aggregator_der(database, embedded=True)
+    with database.session() as s:
+        cp_id = s.scalar(select(Station.connection_point_id).join(Der, Der.station_id == Station.id)
+                         .where(Der.id == der.id))
+        before = connection_points(s, ieso, now=EVE, station_id=cp_id)[0].next_export_limit_mw or 0.0
+    request = submit(database, agg, der)
+    decide_now(database, embedded, request.id)
+    assert decide_now(database, host, request.id).status == LimitStatus.APPROVED
+    with database.session() as s:
+        [row] = connection_points(s, ieso, now=EVE, station_id=cp_id)
+        approved_kw = max(h.export_kw or 0.0 for h in approved_hours(s, ieso, TRADE) if h.request_id == request.id)
+    assert row.next_export_limit_mw == pytest.approx(before + approved_kw / 1000)
