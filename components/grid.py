@@ -25,7 +25,7 @@ def data_grid(grid_id: str, columns: list[dict[str, Any]], rows: list[dict[str, 
         rowData=rows or [],
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions=grid_options,
-        getRowId=f"String(params.data.{row_id})" if row_id else None,  # AG Grid wants string ids
+        getRowId=f"params.data.{row_id}" if row_id else None,
         columnSize="responsiveSizeToFit",
         csvExportParams={"fileName": f"{grid_id}.csv"},
         className="ag-theme-quartz td-grid",
