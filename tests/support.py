@@ -146,3 +146,12 @@ def find_output_key(app: Any, fragment: str) -> str:
     keys = [c["output"] for c in app._callback_list if fragment in c["output"]]  # noqa: SLF001
     assert len(keys) == 1, f"{fragment!r} matches {keys}"
     return keys[0]
+
+
+def post_callback(client: FlaskClient, app: Any, fragment: str, values: dict[str, Any] | None = None,
+                  triggered: str | None = None) -> Any:
+    """POST one callback to /_dash-update-component as the browser would, as the signed-in client."""
+    import json
+
+    body = callback_payload(app, find_output_key(app, fragment), values, triggered)
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")

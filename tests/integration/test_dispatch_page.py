@@ -14,8 +14,7 @@ from data.models import ConflictAlert, Der, DispatchInstruction, Organisation, U
 from data.models.base import utcnow
 from data.services.conflicts import run_conflict_check
 from tests.integration.test_dispatch_service import aggregator_feeder as feeder_and_resource
-from tests.integration.test_http_security import post_callback
-from tests.support import sign_in
+from tests.support import post_callback, sign_in
 
 FORM = f"{Dispatch.FORM_MESSAGE}.children"
 ISSUE = f"{Dispatch.ISSUE}.n_clicks"

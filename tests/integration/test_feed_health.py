@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,8 @@ from data.models.base import utcnow
 from data.pollers.runner import run_source
 from data.pollers.sources import build_sources
 from data.queries.feed_health import feed_health
-from tests.support import callback_payload, find_output_key, sign_in
+from tests.support import post_callback as _post
+from tests.support import sign_in
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ieso"
 TOTALS = "PUB_RealtimeTotals_2026092808_v12.xml"
@@ -68,9 +68,6 @@ def test_healthz_lists_every_feed(client, app, tmp_path: Path) -> None:  # type:
     assert all({"name", "status"} <= set(f) for f in body["pollers"])
 
 
-def _post(client, app, fragment, values=None, triggered=None):  # type: ignore[no-untyped-def]
-    body = callback_payload(app, find_output_key(app, fragment), values, triggered)
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
 
 
 def test_health_page_is_for_operators_only(client, app) -> None:  # type: ignore[no-untyped-def]

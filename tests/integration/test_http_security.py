@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 from sqlalchemy import select
@@ -10,15 +9,11 @@ from sqlalchemy import select
 from callbacks.context import EXTENSION_KEY
 from data.domain.enums import OrgKind
 from data.models import Der, Organisation
-from tests.support import callback_payload, find_output_key, sign_in
+from tests.support import post_callback, sign_in
 
 DASH_API = ["/_dash-layout", "/_dash-dependencies"]
 
 
-def post_callback(client, app, fragment: str, values=None, triggered=None):  # type: ignore[no-untyped-def]
-    key = find_output_key(app, fragment)
-    body = callback_payload(app, key, values, triggered)
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
 
 
 def test_anonymous_is_sent_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]

@@ -23,9 +23,8 @@ from data.models import LimitRequest
 from data.models.base import utcnow
 from data.services.limits import request_limit
 from tests.browser.helpers import principal
-from tests.integration.test_http_security import post_callback
 from tests.integration.test_limits_service import MANUAL, aggregator_der
-from tests.support import sign_in
+from tests.support import post_callback, sign_in
 
 GRID = "limits-grid.rowData"
 DETAIL = "limits-detail.children"

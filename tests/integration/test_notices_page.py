@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from components.ids import Home, Notices
 from data.models import Feeder, Notice, NoticeRecipient, Notification
 from data.models.base import utcnow
-from tests.integration.test_http_security import post_callback
 from tests.integration.test_outages_page import est_text, gridpulse_feeder
-from tests.support import sign_in
+from tests.support import post_callback, sign_in
 
 SAVED = f"{Notices.SAVED}.data"
 ACTED = f"{Notices.ACTED}.data"

@@ -17,8 +17,7 @@ from data.domain.market_time import MARKET_TZ, floor_to_interval
 from data.domain.outages import ALERT_KIND
 from data.models import Der, Feeder, Notification, Outage, OutageElement, Station, User
 from data.models.base import utcnow
-from tests.integration.test_http_security import post_callback
-from tests.support import sign_in
+from tests.support import post_callback, sign_in
 
 FORM = f"{Outages.FORM_MESSAGE}.children"
 ACT = f"{Outages.ACTION_MESSAGE}.children"

@@ -1,17 +1,11 @@
 """Shell callbacks through the real endpoint: preferences are saved for users, refused for guests."""
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import select
 
 from data.models import User
-from tests.support import callback_payload, find_output_key, sign_in
-
-
-def _post(client, app, fragment, values, triggered):  # type: ignore[no-untyped-def]
-    body = callback_payload(app, find_output_key(app, fragment), values, triggered)
-    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+from tests.support import post_callback as _post
+from tests.support import sign_in
 
 
 def _wall_mode(database, username: str) -> bool:  # type: ignore[no-untyped-def]
