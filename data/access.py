@@ -38,7 +38,17 @@ class Permission(StrEnum):
     VIEW_PERFORMANCE = "view_performance"
     VIEW_SETTLEMENT = "view_settlement"
     VIEW_FEED_HEALTH = "view_feed_health"
-    MANAGE_USERS = "manage_users"
+    MANAGE_USERS = "manage_users"  # approve applications and profile changes, disable accounts
+    MANAGE_RESOURCES = "manage_resources"  # approve aggregated resources, update resource IDs
+    EDIT_PROFILE = "edit_profile"  # ask for an organisation or role change (an administrator approves)
+    VIEW_REGISTRY = "view_registry"
+    REGISTER_ASSETS = "register_assets"  # DERs, resources and meters of one's own organisation
+    UPLOAD_CONTRIBUTORS = "upload_contributors"  # an aggregator's contributor DER list
+    APPROVE_ASSETS = "approve_assets"  # the host / embedded LDC approves DERs and meters in its territory
+    VIEW_BIDS = "view_bids"
+    SUBMIT_BIDS = "submit_bids"  # resource plans, bids/offers, acknowledging a selection
+    SELECT_BIDS = "select_bids"  # the buyer (IESO wholesale, LDC distribution) selects or not
+    SUBMIT_FLOOR_BIDS = "submit_floor_bids"  # a distributor's floor-price bids and their overrides
     OPERATE_SIMULATOR = "operate_simulator"  # pause a simulated feed (demo and training installs)
     EDIT_PREFERENCES = "edit_preferences"
 
@@ -47,27 +57,31 @@ _P = Permission
 _READ_OPERATIONS = {
     _P.VIEW_MAP, _P.VIEW_DER_DETAIL, _P.VIEW_TIMELINE, _P.VIEW_LIMITS, _P.VIEW_NOTICES,
     _P.VIEW_DISPATCH, _P.VIEW_CONFLICTS, _P.VIEW_OUTAGES, _P.VIEW_PERFORMANCE, _P.VIEW_SETTLEMENT,
-    _P.EDIT_PREFERENCES,
+    _P.EDIT_PREFERENCES, _P.EDIT_PROFILE, _P.VIEW_REGISTRY, _P.VIEW_BIDS,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.GUEST: frozenset({_P.VIEW_MAP}),
-    Role.DER_OWNER: frozenset(_READ_OPERATIONS - {_P.VIEW_CONFLICTS} | {_P.REQUEST_LIMITS}),
+    Role.DER_OWNER: frozenset(_READ_OPERATIONS - {_P.VIEW_CONFLICTS} | {_P.REQUEST_LIMITS, _P.REGISTER_ASSETS}),
     Role.AGGREGATOR: frozenset(
         _READ_OPERATIONS | {_P.VIEW_CONNECTION_POINTS, _P.REQUEST_LIMITS, _P.ACKNOWLEDGE_DISPATCH,
-                            _P.WORK_CONFLICTS}
+                            _P.WORK_CONFLICTS, _P.REGISTER_ASSETS, _P.UPLOAD_CONTRIBUTORS, _P.SUBMIT_BIDS}
     ),
     Role.DSO_OPERATOR: frozenset(
         _READ_OPERATIONS | {_P.VIEW_CONNECTION_POINTS, _P.DECIDE_LIMITS, _P.PUBLISH_NOTICES,
-                            _P.ISSUE_DISPATCH, _P.WORK_CONFLICTS, _P.LOG_OUTAGES, _P.VIEW_FEED_HEALTH}
+                            _P.ISSUE_DISPATCH, _P.WORK_CONFLICTS, _P.LOG_OUTAGES, _P.VIEW_FEED_HEALTH,
+                            _P.APPROVE_ASSETS, _P.SELECT_BIDS, _P.SUBMIT_FLOOR_BIDS}
     ),
     Role.TSO_OPERATOR: frozenset(
-        _READ_OPERATIONS | {_P.VIEW_CONNECTION_POINTS, _P.WORK_CONFLICTS, _P.VIEW_FEED_HEALTH}
+        _READ_OPERATIONS | {_P.VIEW_CONNECTION_POINTS, _P.WORK_CONFLICTS, _P.VIEW_FEED_HEALTH, _P.SELECT_BIDS}
     ),
     # Managers read performance and settlement of their own organisation, and the map.
     Role.MANAGER: frozenset({_P.VIEW_MAP, _P.VIEW_DER_DETAIL, _P.VIEW_TIMELINE, _P.VIEW_PERFORMANCE,
-                             _P.VIEW_SETTLEMENT, _P.EDIT_PREFERENCES}),
+                             _P.VIEW_SETTLEMENT, _P.EDIT_PREFERENCES, _P.EDIT_PROFILE}),
+    # The administrator runs the platform; the operational decisions belong to the parties.
     Role.ADMIN: frozenset(set(Permission) - {_P.REQUEST_LIMITS, _P.DECIDE_LIMITS, _P.ACKNOWLEDGE_DISPATCH,
-                                             _P.ISSUE_DISPATCH, _P.PUBLISH_NOTICES, _P.LOG_OUTAGES}),
+                                             _P.ISSUE_DISPATCH, _P.PUBLISH_NOTICES, _P.LOG_OUTAGES,
+                                             _P.REGISTER_ASSETS, _P.UPLOAD_CONTRIBUTORS, _P.APPROVE_ASSETS,
+                                             _P.SUBMIT_BIDS, _P.SELECT_BIDS, _P.SUBMIT_FLOOR_BIDS}),
 }
 
 

@@ -42,10 +42,17 @@ class OrgKind(StrEnum):
     PLATFORM = "platform"
 
 
+class OrgStatus(StrEnum):
+    PENDING = "pending"  # named in an application for an account, awaiting an administrator
+    ACTIVE = "active"
+    REJECTED = "rejected"
+
+
 class UserStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     DISABLED = "disabled"
+    REJECTED = "rejected"  # an application turned down (kept, with its reason)
 
 
 class StationKind(StrEnum):
@@ -211,6 +218,33 @@ class MeterStatus(StrEnum):
 class EnrolmentStatus(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class AssessmentClass(StrEnum):
+    """A connection impact assessment is under or over 10 MW (different LDC / IESO processes)."""
+
+    UNDER_10MW = "under_10mw"
+    OVER_10MW = "over_10mw"
+
+
+class UploadStatus(StrEnum):
+    PREVIEWED = "previewed"  # valid, shown to the aggregator, not applied yet
+    REFUSED = "refused"  # at least one row invalid: nothing applied
+    APPLIED = "applied"
+    SUPERSEDED = "superseded"  # a later upload was previewed before this one was applied
+
+
+class BidChangeKind(StrEnum):
+    SUBMITTED = "submitted"
+    AMENDED = "amended"
+    WITHDRAWN = "withdrawn"
+    BLOCKED = "blocked"  # refused or stopped by an outage or a distribution constraint
+    UNBLOCKED = "unblocked"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+    ACKNOWLEDGED = "acknowledged"
+    FLOOR_AUTOMATIC = "floor_automatic"  # a floor-price quantity changed by an outage starting or ending
+    FLOOR_OVERRIDE = "floor_override"  # the distributor set the floor-price quantity by hand
 
 
 class RunStatus(StrEnum):

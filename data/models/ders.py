@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models.base import Base, TimestampMixin
@@ -52,6 +53,9 @@ class Der(TimestampMixin, Base):
     deactivation_date: Mapped[date | None] = mapped_column(Date)
     connection_assessment_ref: Mapped[str | None] = mapped_column(String(40))
     connection_assessment_date: Mapped[date | None] = mapped_column(Date)
+    connection_assessment_class: Mapped[str | None] = mapped_column(String(10))  # AssessmentClass
+    registered_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    status_reason: Mapped[str | None] = mapped_column(String(500))  # why rejected or deactivated
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_der_feeder_technology", "feeder_id", "technology"),)
@@ -70,6 +74,7 @@ class Meter(TimestampMixin, Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     submitted_by_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class Program(TimestampMixin, Base):
@@ -98,3 +103,29 @@ class Enrolment(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(12))  # EnrolmentStatus
 
     __table_args__ = (Index("ix_enrolment_der_dates", "der_id", "start_date"),)
+
+
+class ContributorUpload(TimestampMixin, Base):
+    """An aggregator's DER list as uploaded: kept whether applied or refused (the registration history)."""
+
+    __tablename__ = "contributor_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aggregator_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    file_name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(12))  # UploadStatus
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    content: Mapped[str] = mapped_column(Text)  # the rows, normalised to CSV
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # counts added / changed / deactivated
+    problems: Mapped[list[Any] | None] = mapped_column(JSON)  # [{row, column, problem}]
+    applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class IdSequence(Base):
+    """The last number handed out per identifier prefix: platform IDs are never reused."""
+
+    __tablename__ = "id_sequence"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from data.models.base import Base, TimestampMixin
+from data.models.base import Base, BigId, TimestampMixin
 from data.models.types import UtcDateTime
 
 
@@ -44,6 +45,27 @@ class Bid(TimestampMixin, Base):
     status_reason: Mapped[str | None] = mapped_column(String(1000))
     selected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     selection_acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A floor-price bid's quantity before outage automation changed it (restored when the outage ends).
+    base_quantity_kw: Mapped[float | None] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class BidChange(Base):
+    """Every change to a bid, by whom (or by automation), and whether it came after market close."""
+
+    __tablename__ = "bid_change"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: automation
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    kind: Mapped[str] = mapped_column(String(24))  # BidChangeKind
+    after_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str | None] = mapped_column(String(1000))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_bid_change_at", "at"),)

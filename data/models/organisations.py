@@ -20,6 +20,8 @@ class Organisation(TimestampMixin, Base):
     # An embedded LDC is supplied through its host LDC's feeders (tri-level chain).
     host_ldc_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     contact_email: Mapped[str | None] = mapped_column(String(200))
+    # pending: created by an application for an account, not yet approved by an administrator
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")  # OrgStatus
 
     host_ldc: Mapped[Organisation | None] = relationship(remote_side=[id], foreign_keys=[host_ldc_id])
 
@@ -35,6 +37,8 @@ class User(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20))  # Role
     requested_role: Mapped[str | None] = mapped_column(String(20))  # pending profile change
+    requested_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    status_reason: Mapped[str | None] = mapped_column(String(500))  # why rejected or disabled
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(12), index=True)  # UserStatus
@@ -42,7 +46,7 @@ class User(TimestampMixin, Base):
     theme: Mapped[str] = mapped_column(String(8), default="light")
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
 
     __table_args__ = (Index("ix_app_user_role_status", "role", "status"),)
 
