@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,12 @@ def _feed_urls(env: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(
         (k[len(prefix):].lower(), v.strip()) for k, v in env.items() if k.startswith(prefix) and v.strip()
     ))
+
+
+def _settlement_rates(env: dict[str, str]) -> dict[str, float]:
+    """settlement_* fields from SETTLEMENT_<FIELD> (e.g. SETTLEMENT_DAM_DELIVERY_PER_MWH=300), else the defaults."""
+    names = [f.name for f in fields(Settings) if f.name.startswith("settlement_")]
+    return {name: _float(env.get(name.upper()), getattr(Settings, name)) for name in names}
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -83,6 +89,20 @@ class Settings:
     simulator: bool = True
     simulator_step_s: int = 30
     simulator_backfill_h: int = 24
+    # Unofficial settlement (pages/settlement.py, data/domain/settlement.py), per market (dam, real_time,
+    # distribution): activation $ per MW per event, availability $ per MWh activated, delivery $ per MWh delivered;
+    # then one non-performance charge $ per MWh short of the threshold (% of the activated energy).
+    settlement_dam_activation_per_mw: float = 100.0
+    settlement_dam_availability_per_mwh: float = 20.0
+    settlement_dam_delivery_per_mwh: float = 250.0
+    settlement_real_time_activation_per_mw: float = 50.0
+    settlement_real_time_availability_per_mwh: float = 0.0
+    settlement_real_time_delivery_per_mwh: float = 200.0
+    settlement_distribution_activation_per_mw: float = 150.0
+    settlement_distribution_availability_per_mwh: float = 30.0
+    settlement_distribution_delivery_per_mwh: float = 400.0
+    settlement_non_performance_per_mwh: float = 100.0
+    settlement_performance_threshold_pct: float = 80.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -121,6 +141,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         simulator=_bool(env.get("SIMULATOR"), _bool(env.get("DEMO"), True)),
         simulator_step_s=_int(env.get("SIMULATOR_STEP_S"), 30),
         simulator_backfill_h=_int(env.get("SIMULATOR_BACKFILL_H"), 24),
+        **_settlement_rates(env),
     )
     values.update(overrides)
     if "feed_dir" not in values:  # follows the final instance_dir unless FEED_DIR or an override says
