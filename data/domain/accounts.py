@@ -64,13 +64,13 @@ APPROVABLE_ROLES: tuple[Role, ...] = (*APPLICABLE_ROLES, Role.ADMIN)
 # A new organisation may be named in an application; the IESO and the platform operator exist already.
 NEW_ORGANISATION_KINDS: tuple[OrgKind, ...] = (OrgKind.LDC, OrgKind.AGGREGATOR, OrgKind.DER_OWNER,
                                                OrgKind.TRANSMITTER)
-# The organisation kinds each role works for (a manager: any organisation but the platform operator's).
+# The organisation kinds each role works for (a manager: any organisation).
 _KINDS_FOR_ROLE: dict[Role, frozenset[OrgKind]] = {
     Role.DSO_OPERATOR: frozenset({OrgKind.LDC}),
     Role.TSO_OPERATOR: frozenset({OrgKind.ISO}),
     Role.AGGREGATOR: frozenset({OrgKind.AGGREGATOR}),
     Role.DER_OWNER: frozenset({OrgKind.DER_OWNER}),
-    Role.MANAGER: frozenset(set(OrgKind) - {OrgKind.PLATFORM}),
+    Role.MANAGER: frozenset(OrgKind),
     Role.ADMIN: frozenset({OrgKind.PLATFORM}),
 }
 RESERVED_USERNAMES = frozenset({"guest", "admin", "administrator", "root", "system", "platform", "support"})
@@ -141,6 +141,8 @@ def role_fits_kind(role: Role | str, kind: OrgKind | str) -> bool:
 
 
 def kinds_text(kinds: Collection[OrgKind]) -> str:
+    if set(kinds) == set(OrgKind):
+        return "any organisation"
     names = {OrgKind.LDC: "an LDC", OrgKind.ISO: "the IESO", OrgKind.AGGREGATOR: "an aggregator",
              OrgKind.DER_OWNER: "a DER owner", OrgKind.TRANSMITTER: "a transmitter",
              OrgKind.PLATFORM: "the platform operator"}

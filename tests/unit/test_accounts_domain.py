@@ -106,7 +106,7 @@ def test_a_new_iso_cannot_be_named_so_an_ieso_operator_picks_the_ieso() -> None:
     (Role.TSO_OPERATOR, OrgKind.ISO, True), (Role.TSO_OPERATOR, OrgKind.LDC, False),
     (Role.AGGREGATOR, OrgKind.AGGREGATOR, True), (Role.DER_OWNER, OrgKind.DER_OWNER, True),
     (Role.DER_OWNER, OrgKind.AGGREGATOR, False), (Role.MANAGER, OrgKind.TRANSMITTER, True),
-    (Role.MANAGER, OrgKind.PLATFORM, False), (Role.ADMIN, OrgKind.PLATFORM, True), (Role.ADMIN, OrgKind.LDC, False),
+    (Role.MANAGER, OrgKind.PLATFORM, True), (Role.ADMIN, OrgKind.PLATFORM, True), (Role.ADMIN, OrgKind.LDC, False),
     (Role.GUEST, OrgKind.LDC, False), ("nonsense", OrgKind.LDC, False), (Role.MANAGER, "nonsense", False),
 ])
 def test_role_fits_kind(role: Role | str, kind: OrgKind | str, fits: bool) -> None:
