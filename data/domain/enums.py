@@ -94,6 +94,7 @@ class ServiceTag(StrEnum):
 
 class DerStatus(StrEnum):
     PENDING = "pending"  # registered, awaiting LDC approval (no platform ID yet)
+    EMBEDDED_APPROVED = "embedded_ok"  # the embedded LDC approved; the host LDC gives the final approval
     ACTIVE = "active"
     INACTIVE = "inactive"  # connected but not available (maintenance)
     REJECTED = "rejected"
