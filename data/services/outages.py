@@ -48,7 +48,7 @@ from data.queries.outages import (
     outage_elements,
     supply_tree,
 )
-from data.services import audit
+from data.services import audit, bids
 
 __all__ = ["OutageResult", "change_state", "log_outage", "update_outage"]
 
@@ -171,13 +171,14 @@ def _effects(session: Session, outage: Outage, change: str) -> tuple[list[int], 
 
 
 def _finish(session: Session, principal: Principal, outage: Outage, action: str, change: str,
-            before: dict[str, Any] | None, note: str | None = None) -> OutageResult:
+            before: dict[str, Any] | None, note: str | None = None, now: datetime | None = None) -> OutageResult:
     try:
         session.flush()
     except StaleDataError:
         raise StaleEdit(f"outage #{outage.id} was changed by someone else meanwhile: reload it and decide again"
                         ) from None
     der_ids, by_aggregator, flagged, notified, labels = _effects(session, outage, change)
+    bids.on_outage_changed(session, outage.id, now or utcnow())  # block/unblock bids, move floor-price quantities
     after = {**_snapshot(outage, labels), "note": note, "affected_ders": len(der_ids),
              "notified_organisations": notified, "flagged_limits": list(flagged.limit_ids),
              "flagged_bids": list(flagged.bid_ids), "flagged_dispatches": list(flagged.dispatch_ids)}
@@ -207,7 +208,7 @@ def log_outage(session: Session, principal: Principal, *, kind: str, start: date
         elements=[OutageElement(station_id=e.station_id, feeder_id=e.feeder_id) for e in draft.elements],
     )
     session.add(outage)
-    return _finish(session, principal, outage, "outage_logged", "logged", before=None)
+    return _finish(session, principal, outage, "outage_logged", "logged", before=None, now=now)
 
 
 def _equipment(session: Session, elements: Sequence[Element]) -> str | None:
@@ -241,7 +242,8 @@ def change_state(session: Session, principal: Principal, outage_id: int, to_stat
     if target == OutageState.RESTORED:
         outage.restored_at = restoration_time(outage.start_at, now)
     outage.state = target.value
-    return _finish(session, principal, outage, "outage_state_changed", target.value, before=before, note=note)
+    return _finish(session, principal, outage, "outage_state_changed", target.value, before=before, note=note,
+                   now=now)
 
 
 def update_outage(session: Session, principal: Principal, outage_id: int, expected_version: int, *,
