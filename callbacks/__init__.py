@@ -25,3 +25,9 @@ from callbacks import conflicts  # noqa: F401
 
 # isort: split
 from callbacks import dispatch  # noqa: F401
+
+# isort: split
+from callbacks import accounts  # noqa: F401
+
+# isort: split
+from callbacks import profile  # noqa: F401

@@ -28,6 +28,8 @@ R = TypeVar("R")
 GUEST_SESSION_ID = "guest"
 # Reachable without a session: the sign-in pages, health, and public static files.
 PUBLIC_PREFIXES = ("/login", "/guest", "/healthz", "/assets/", "/_favicon.ico", "/favicon.ico")
+# Reachable without a session, matched exactly: applying for an account.
+PUBLIC_PATHS = frozenset({"/register"})
 # Dash's machinery: refused with 401 (not a redirect) without a session.
 DASH_API_PREFIXES = ("/_dash-", "/_reload-hash")
 
@@ -68,7 +70,7 @@ def page_permission(path: str) -> Permission | None:
 def gate() -> Any:
     """before_request: who may reach which URL at all."""
     path = request.path
-    if path.startswith(PUBLIC_PREFIXES):
+    if path.startswith(PUBLIC_PREFIXES) or path in PUBLIC_PATHS:
         return None
     principal = current_principal()
     if path.startswith(DASH_API_PREFIXES):

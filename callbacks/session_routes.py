@@ -13,11 +13,21 @@ from wtforms import ValidationError
 
 from callbacks.auth import GUEST_SESSION_ID, SessionUser
 from callbacks.context import db, settings
-from components.login_page import render_login
+from components.login_page import (
+    NEW_ORG_CHOICE,
+    ORG_CODE_CHOICE,
+    RegisterForm,
+    render_login,
+    render_register,
+    render_registered,
+)
 from data.access import GUEST
-from data.domain.enums import ROLE_LABELS
-from data.queries.users import user_roles
+from data.domain.accounts import APPLICABLE_ROLES, FIELD_LABELS, NEW_ORGANISATION_KINDS, ORG_KIND_LABELS
+from data.domain.enums import ROLE_LABELS, OrgStatus
+from data.domain.errors import DomainError, InvalidEntry, problem_field
+from data.queries.users import joinable_organisations, user_roles
 from data.services.accounts import authenticate
+from data.services.applications import apply_for_account
 
 log = logging.getLogger("td_platform.security")
 bp = Blueprint("auth", __name__)
@@ -92,3 +102,85 @@ def guest() -> Response:
 def logout() -> Response:
     logout_user()
     return redirect("/login")
+
+
+# --- applying for an account ---------------------------------------------------------------------------------
+
+REGISTER_FIELDS = ("username", "display_name", "email", "phone", "requested_role", "organisation",
+                   "organisation_code", "new_organisation_name", "new_organisation_kind")
+_FIELD_OF_LABEL = {label: name for name, label in FIELD_LABELS.items()}
+_MAX_FIELD = 200
+
+
+def _register_page(status: int = 200, values: dict[str, str] | None = None, problems: list[str] | None = None
+                   ) -> Response:
+    by_field: dict[str, list[str]] = {}
+    general: list[str] = []
+    for problem in problems or []:
+        name = _FIELD_OF_LABEL.get(problem_field(problem))
+        if name is None:
+            general.append(problem)
+        else:
+            by_field.setdefault(name, []).append(problem.split(": ", 1)[-1].capitalize())
+    with db().session() as s:
+        organisations = [(o.id, o.name, o.kind) for o in joinable_organisations(s)]
+    form = RegisterForm(
+        values=values or {}, problems=by_field, general=general,
+        roles=[(r.value, ROLE_LABELS[r]) for r in APPLICABLE_ROLES], organisations=organisations,
+        new_kinds=[(k.value, ORG_KIND_LABELS[k]) for k in NEW_ORGANISATION_KINDS],
+    )
+    return Response(render_register(csrf=generate_csrf(), form=form), status=status, mimetype="text/html")
+
+
+@bp.get("/register")
+def register() -> Response:
+    return _register_page()
+
+
+def _register_key() -> str:
+    return f"register|{get_remote_address()}"
+
+
+@bp.post("/register")
+@limiter.limit(lambda: settings().login_rate_limit, key_func=_register_key)
+def register_post() -> Response:
+    values = {name: request.form.get(name, "")[:_MAX_FIELD] for name in REGISTER_FIELDS}
+    password = request.form.get("password", "")[:_MAX_FIELD + 1]
+    confirm = request.form.get("password_confirm", "")[:_MAX_FIELD + 1]
+    try:
+        validate_csrf(request.form.get("csrf_token", ""))
+    except (ValidationError, CSRFError):
+        return _register_page(400, values, ["The form expired: please send it again (your entries are kept)."])
+    choice = values["organisation"].strip()
+    organisation_id = int(choice) if choice.isdigit() and len(choice) < 10 else None
+    new_org = choice in (NEW_ORG_CHOICE, "")
+    by_code = choice == ORG_CODE_CHOICE or (choice == "" and bool(values["organisation_code"].strip()))
+    # what the organisation list itself says is wrong; the service reports every other field at the same time
+    problems: list[str] = []
+    if choice == ORG_CODE_CHOICE and not values["organisation_code"].strip():
+        problems.append("organisation code: enter the code of your organisation")
+    elif choice and organisation_id is None and choice not in (NEW_ORG_CHOICE, ORG_CODE_CHOICE):
+        problems.append("organisation: pick one from the list")
+    try:
+        with db().transaction() as s:
+            user = apply_for_account(
+                s, username=values["username"], display_name=values["display_name"], email=values["email"],
+                phone=values["phone"], password=password, password_confirm=confirm,
+                requested_role=values["requested_role"], organisation_id=organisation_id,
+                organisation_code=values["organisation_code"] if by_code else None,
+                new_organisation_name=values["new_organisation_name"] if new_org and not by_code else None,
+                new_organisation_kind=values["new_organisation_kind"] if new_org and not by_code else None,
+            )
+            if problems:
+                raise InvalidEntry([])  # never stored: roll back
+            reference, username = user.public_id, user.username
+            organisation, pending = user.organisation.name, user.organisation.status == OrgStatus.PENDING
+    except InvalidEntry as err:
+        about_org = {"organisation", "organisation code"} if problems else set()
+        return _register_page(422, values, [p for p in err.problems if problem_field(p) not in about_org] + problems)
+    except DomainError as err:
+        return _register_page(409, values, [str(err)])
+    log.info("application for an account %s (%s) from %s", reference, username, request.remote_addr)
+    html = render_registered(reference=reference, username=username, organisation=organisation,
+                             pending_organisation=pending)
+    return Response(html, status=201, mimetype="text/html")

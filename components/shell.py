@@ -6,9 +6,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.conflict_badge import conflict_badge
-from components.ids import Shell, nav_link
+from components.ids import Profile, Shell, nav_link
 from components.login_page import PRODUCT_NAME, PRODUCT_SHORT_NAME
-from data.access import Principal
+from data.access import Permission, Principal
 
 
 def nav_pages(principal: Principal) -> list[dict]:
@@ -52,6 +52,8 @@ def _user_menu(principal: Principal, wall_mode: bool) -> dbc.DropdownMenu:
     return dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem(f"{principal.display_name} · {role}", header=True),
+            *([dbc.DropdownMenuItem([html.I(className="bi bi-person-circle me-2"), "My profile"], href="/profile",
+                                    id=Profile.MENU_ITEM)] if principal.can(Permission.EDIT_PROFILE) else []),
             dbc.DropdownMenuItem(
                 [html.I(className="bi bi-display me-2"),
                  "Stop opening in wall mode" if wall_mode else "Open in wall mode by default"],

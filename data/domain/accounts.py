@@ -26,6 +26,7 @@ __all__ = [
     "FIELD_LABELS",
     "MIN_PASSWORD",
     "NEW_ORGANISATION_KINDS",
+    "ORG_KIND_LABELS",
     "ORG_TRANSITIONS",
     "USER_TRANSITIONS",
     "AccountDraft",
@@ -72,6 +73,10 @@ _KINDS_FOR_ROLE: dict[Role, frozenset[OrgKind]] = {
     Role.DER_OWNER: frozenset({OrgKind.DER_OWNER}),
     Role.MANAGER: frozenset(OrgKind),
     Role.ADMIN: frozenset({OrgKind.PLATFORM}),
+}
+ORG_KIND_LABELS: dict[OrgKind, str] = {
+    OrgKind.ISO: "IESO", OrgKind.LDC: "LDC (local distribution company)", OrgKind.AGGREGATOR: "DER aggregator",
+    OrgKind.DER_OWNER: "DER owner", OrgKind.TRANSMITTER: "Transmitter", OrgKind.PLATFORM: "Platform operator",
 }
 RESERVED_USERNAMES = frozenset({"guest", "admin", "administrator", "root", "system", "platform", "support"})
 

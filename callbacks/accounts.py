@@ -1,0 +1,276 @@
+"""Account administration callbacks: the three lists, the selected row of each, and the decisions.
+
+Every decision carries what the administrator saw (the status, the requested change); the service refuses it
+when another administrator decided first, and the page says so.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.auth import principal_or_refuse, requires
+from callbacks.context import db
+from components.account_views import (
+    NOTHING_SELECTED_TEXT,
+    account_details,
+    application_row,
+    change_row,
+    change_text,
+    message,
+    organisation_options,
+    role_label,
+    user_grid_row,
+)
+from components.ids import Accounts
+from data.access import AccessDenied, Permission
+from data.domain.enums import UserStatus
+from data.domain.errors import DomainError, InvalidEntry, StaleEdit
+from data.queries.users import list_users, pending_applications, pending_profile_changes, user_row
+from data.queries.users import organisation_options as organisation_choices
+from data.services.applications import (
+    ProfileChange,
+    approve_application,
+    approve_profile_change,
+    disable_user,
+    enable_user,
+    reject_application,
+    reject_profile_change,
+)
+
+MAX_TEXT = 500
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
+
+
+def first_selected_id(selected: Any) -> int | None:
+    """The id of the first selected grid row (the browser may send anything)."""
+    first = selected[0] if isinstance(selected, list) and selected and isinstance(selected[0], dict) else {}
+    return _positive_int(first.get("id"))
+
+
+def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def _nothing() -> html.Div:
+    return html.Div(NOTHING_SELECTED_TEXT, className="small text-body-secondary")
+
+
+def _badge(count: int, text: str, icon: str, alert: bool) -> html.Span:
+    return html.Span([html.I(className=f"bi {icon} me-1"), f"{count} {text}"],
+                     className=f"badge {'state-action' if alert and count else 'state-neutral'} me-2")
+
+
+@callback(
+    Output(Accounts.APP_GRID, "rowData"), Output(Accounts.CHANGE_GRID, "rowData"),
+    Output(Accounts.USER_GRID, "rowData"), Output(Accounts.SUMMARY, "children"),
+    Input(Accounts.REFRESH, "n_intervals"), Input(Accounts.APP_DECIDED, "data"), Input(Accounts.CHANGE_DECIDED, "data"),
+    Input(Accounts.USER_ACTED, "data"),
+)
+@requires(Permission.MANAGE_USERS)
+def refresh_lists(_tick, _decided, _changed, _acted):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    with db().session() as s:
+        applications = pending_applications(s, principal)
+        changes = pending_profile_changes(s, principal)
+        users = list_users(s, principal)
+    active = sum(u.status == UserStatus.ACTIVE for u in users)
+    summary = [_badge(len(applications), "application(s) waiting", "bi-person-plus", True),
+               _badge(len(changes), "profile change(s) waiting", "bi-arrow-left-right", True),
+               html.Span(f"{len(users):,} accounts, {active:,} active", className="small text-body-secondary")]
+    return ([application_row(r) for r in applications], [change_row(r) for r in changes],
+            [user_grid_row(r) for r in users], summary)
+
+
+# --- applications -------------------------------------------------------------------------------------------
+
+
+@callback(
+    Output(Accounts.APP_DETAIL, "children"), Output(Accounts.APP_SELECTED, "data"),
+    Output(Accounts.APP_DISPLAY_NAME, "value"), Output(Accounts.APP_ROLE, "value"),
+    Output(Accounts.APP_ORGANISATION, "options"), Output(Accounts.APP_ORGANISATION, "value"),
+    Output(Accounts.APP_APPROVE, "disabled"), Output(Accounts.APP_REJECT, "disabled"),
+    Input(Accounts.APP_GRID, "selectedRows"), Input(Accounts.APP_DECIDED, "data"),
+)
+@requires(Permission.MANAGE_USERS)
+def show_application(selected, decided):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    if ctx.triggered_id == Accounts.APP_DECIDED:
+        user_id = _positive_int(decided.get("id")) if isinstance(decided, dict) else None
+    else:
+        user_id = first_selected_id(selected)
+    if user_id is None:
+        if ctx.triggered_id is None:
+            raise PreventUpdate
+        return _nothing(), None, None, None, [], None, True, True
+    with db().session() as s:
+        row = user_row(s, principal, user_id)
+        choices = organisation_choices(s, principal) if row else []
+    if row is None:
+        return html.Div(f"Account #{user_id} is not in your view.", className="small"), None, None, None, [], None, \
+            True, True
+    pending = row.status == UserStatus.PENDING
+    selected_data = {"id": row.id, "status": row.status} if pending else None
+    return (account_details(row), selected_data, row.display_name, row.role, organisation_options(choices),
+            row.organisation_id, not pending, not pending)
+
+
+@callback(
+    Output(Accounts.APP_MESSAGE, "children"), Output(Accounts.APP_DECIDED, "data"),
+    Input(Accounts.APP_APPROVE, "n_clicks"), Input(Accounts.APP_REJECT, "n_clicks"),
+    State(Accounts.APP_SELECTED, "data"), State(Accounts.APP_DISPLAY_NAME, "value"), State(Accounts.APP_ROLE, "value"),
+    State(Accounts.APP_ORGANISATION, "value"), State(Accounts.APP_REASON, "value"),
+    prevent_initial_call=True,
+)
+@requires(Permission.MANAGE_USERS)
+def decide_application(_approve, _reject, selected, display_name, role, organisation, reason):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    selected = selected if isinstance(selected, dict) else {}
+    user_id, expected = _positive_int(selected.get("id")), _text(selected.get("status"), 20)
+    if user_id is None or expected is None:
+        return message("select an application in the list first"), no_update
+    approving = ctx.triggered_id == Accounts.APP_APPROVE
+    try:
+        with db().transaction() as s:
+            if approving:
+                user = approve_application(s, principal, user_id, role=_text(role, 20),
+                                           organisation_id=_positive_int(organisation),
+                                           display_name=_text(display_name, 200), expected_status=expected)
+            else:
+                user = reject_application(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
+            done = (f"{user.display_name} ({user.public_id}) approved as {role_label(user.role)}: they can sign in now."
+                    if approving else f"The application of {user.display_name} ({user.public_id}) was rejected.")
+    except InvalidEntry as err:
+        return message(err.problems), no_update
+    except StaleEdit as err:
+        return message(str(err)), {"id": user_id, "stale": True}
+    except (DomainError, AccessDenied) as err:
+        return message(str(err)), no_update
+    return message(done, ok=True), {"id": user_id, "status": user.status}
+
+
+# --- profile changes ----------------------------------------------------------------------------------------
+
+
+@callback(
+    Output(Accounts.CHANGE_DETAIL, "children"), Output(Accounts.CHANGE_SELECTED, "data"),
+    Output(Accounts.CHANGE_APPROVE, "disabled"), Output(Accounts.CHANGE_REJECT, "disabled"),
+    Input(Accounts.CHANGE_GRID, "selectedRows"), Input(Accounts.CHANGE_DECIDED, "data"),
+)
+@requires(Permission.MANAGE_USERS)
+def show_change(selected, decided):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    if ctx.triggered_id == Accounts.CHANGE_DECIDED:
+        user_id = _positive_int(decided.get("id")) if isinstance(decided, dict) else None
+    else:
+        user_id = first_selected_id(selected)
+    if user_id is None:
+        if ctx.triggered_id is None:
+            raise PreventUpdate
+        return _nothing(), None, True, True
+    with db().session() as s:
+        row = user_row(s, principal, user_id)
+    if row is None:
+        return html.Div(f"Account #{user_id} is not in your view.", className="small"), None, True, True
+    if not row.has_pending_change:
+        return account_details(row), None, True, True
+    detail = html.Div([html.Div(["Asks for: ", html.Strong(change_text(row))], className="small mb-1"),
+                       account_details(row)])
+    return (detail, {"id": row.id, "role": row.requested_role, "organisation_id": row.requested_organisation_id},
+            False, False)
+
+
+@callback(
+    Output(Accounts.CHANGE_MESSAGE, "children"), Output(Accounts.CHANGE_DECIDED, "data"),
+    Input(Accounts.CHANGE_APPROVE, "n_clicks"), Input(Accounts.CHANGE_REJECT, "n_clicks"),
+    State(Accounts.CHANGE_SELECTED, "data"), State(Accounts.CHANGE_REASON, "value"),
+    prevent_initial_call=True,
+)
+@requires(Permission.MANAGE_USERS)
+def decide_change(_approve, _reject, selected, reason):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    selected = selected if isinstance(selected, dict) else {}
+    user_id = _positive_int(selected.get("id"))
+    if user_id is None:
+        return message("select a profile change in the list first"), no_update
+    expected = ProfileChange(_text(selected.get("role"), 20), _positive_int(selected.get("organisation_id")))
+    approving = ctx.triggered_id == Accounts.CHANGE_APPROVE
+    try:
+        with db().transaction() as s:
+            if approving:
+                user = approve_profile_change(s, principal, user_id, expected=expected)
+            else:
+                user = reject_profile_change(s, principal, user_id, expected=expected, reason=_text(reason) or "")
+            done = (f"Applied: {user.display_name} is now {role_label(user.role)} at {user.organisation.name}."
+                    if approving else f"The change asked for by {user.display_name} was rejected.")
+    except InvalidEntry as err:
+        return message(err.problems), no_update
+    except StaleEdit as err:
+        return message(str(err)), {"id": user_id, "stale": True}
+    except (DomainError, AccessDenied) as err:
+        return message(str(err)), no_update
+    return message(done, ok=True), {"id": user_id}
+
+
+# --- all accounts -------------------------------------------------------------------------------------------
+
+
+@callback(
+    Output(Accounts.USER_DETAIL, "children"), Output(Accounts.USER_SELECTED, "data"),
+    Output(Accounts.USER_DISABLE, "disabled"), Output(Accounts.USER_ENABLE, "disabled"),
+    Input(Accounts.USER_GRID, "selectedRows"), Input(Accounts.USER_ACTED, "data"),
+)
+@requires(Permission.MANAGE_USERS)
+def show_user(selected, acted):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    if ctx.triggered_id == Accounts.USER_ACTED:
+        user_id = _positive_int(acted.get("id")) if isinstance(acted, dict) else None
+    else:
+        user_id = first_selected_id(selected)
+    if user_id is None:
+        if ctx.triggered_id is None:
+            raise PreventUpdate
+        return _nothing(), None, True, True
+    with db().session() as s:
+        row = user_row(s, principal, user_id)
+    if row is None:
+        return html.Div(f"Account #{user_id} is not in your view.", className="small"), None, True, True
+    own = row.id == principal.user_id
+    return (account_details(row), {"id": row.id, "status": row.status},
+            own or row.status != UserStatus.ACTIVE, row.status != UserStatus.DISABLED)
+
+
+@callback(
+    Output(Accounts.USER_MESSAGE, "children"), Output(Accounts.USER_ACTED, "data"),
+    Input(Accounts.USER_DISABLE, "n_clicks"), Input(Accounts.USER_ENABLE, "n_clicks"),
+    State(Accounts.USER_SELECTED, "data"), State(Accounts.USER_REASON, "value"),
+    prevent_initial_call=True,
+)
+@requires(Permission.MANAGE_USERS)
+def act_on_user(_disable, _enable, selected, reason):  # type: ignore[no-untyped-def]
+    principal = principal_or_refuse()
+    selected = selected if isinstance(selected, dict) else {}
+    user_id, expected = _positive_int(selected.get("id")), _text(selected.get("status"), 20)
+    if user_id is None or expected is None:
+        return message("select an account in the list first"), no_update
+    disabling = ctx.triggered_id == Accounts.USER_DISABLE
+    try:
+        with db().transaction() as s:
+            if disabling:
+                user = disable_user(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
+            else:
+                user = enable_user(s, principal, user_id, expected_status=expected)
+            done = f"{user.display_name} ({user.username}) is now {user.status}."
+    except InvalidEntry as err:
+        return message(err.problems), no_update
+    except StaleEdit as err:
+        return message(str(err)), {"id": user_id, "stale": True}
+    except (DomainError, AccessDenied) as err:
+        return message(str(err)), no_update
+    return message(done, ok=True), {"id": user_id, "status": user.status}
