@@ -19,6 +19,9 @@ from data.models.base import utcnow
 
 Tier = Literal["zone", "station", "feeder"]
 
+# Shown only when the status filter asks for them.
+OFF_MAP_STATUSES = (DerStatus.REJECTED.value, DerStatus.DEACTIVATED.value)
+
 # Readings older than this do not count as "current".
 CURRENT_WINDOW = timedelta(minutes=30)
 
@@ -39,6 +42,8 @@ class MapFilters:
             conds.append(Der.technology.in_(self.technologies))
         if self.statuses and not principal.is_guest:
             conds.append(Der.status.in_(self.statuses))
+        elif not principal.is_guest:  # a turned-down registration or a retired DER is no asset on the grid
+            conds.append(Der.status.notin_(OFF_MAP_STATUSES))
         if self.aggregator_ids and not principal.is_guest:
             conds.append(Der.aggregator_org_id.in_(self.aggregator_ids))
         if self.zones:
