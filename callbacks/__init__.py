@@ -31,3 +31,6 @@ from callbacks import accounts  # noqa: F401
 
 # isort: split
 from callbacks import profile  # noqa: F401
+
+# isort: split
+from callbacks import contributors  # noqa: F401
