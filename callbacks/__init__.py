@@ -34,3 +34,6 @@ from callbacks import profile  # noqa: F401
 
 # isort: split
 from callbacks import contributors  # noqa: F401
+
+# isort: split
+from callbacks import settlement  # noqa: F401

@@ -15,9 +15,11 @@ from plotly.subplots import make_subplots
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
 from callbacks.inputs import int_list
+from components.figures import CATEGORY_COLOURS, message_figure
+from components.figures import style_figure as _style
 from components.ids import Performance, Shell
 from components.kpi import kpi
-from components.palette import NEUTRAL, NEUTRAL_LIGHT, SEVERITY_COLOURS, TECHNOLOGY_COLOURS, TEXT_ON_DARK, TEXT_ON_LIGHT
+from components.palette import NEUTRAL, NEUTRAL_LIGHT, SEVERITY_COLOURS, TEXT_ON_DARK, TEXT_ON_LIGHT
 from data.access import Permission
 from data.domain.baselines import DEFAULT_METHOD_NAME, PRESETS
 from data.domain.delivery import format_percent
@@ -26,8 +28,6 @@ from data.domain.market_time import MARKET_TZ, format_market
 from data.queries.mv import EventDetail, EventRow, GroupBy, event_detail, event_rows, league_table, monthly_trends
 
 INFO, COMPLIANT = SEVERITY_COLOURS[Severity.INFORMATION], SEVERITY_COLOURS[Severity.COMPLIANT]
-# Groups are categories, not states: the palette's muted category hues, never a state colour.
-CATEGORY_COLOURS = tuple(TECHNOLOGY_COLOURS.values())
 GROUPS: tuple[GroupBy, ...] = ("aggregator", "resource")
 NO_EVENTS = "No M&V events in your view yet."
 MAX_TREND_GROUPS = len(CATEGORY_COLOURS)  # more bars per month stop being readable
@@ -109,30 +109,6 @@ def _est(ts: datetime) -> datetime:
 def _rgba(hex_colour: str, alpha: float) -> str:
     r, g, b = (int(hex_colour[k:k + 2], 16) for k in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
-
-
-def _style(fig: go.Figure, dark: bool, **layout: Any) -> go.Figure:
-    text = TEXT_ON_DARK if dark else TEXT_ON_LIGHT
-    grid = "rgba(255,255,255,.08)" if dark else "rgba(0,0,0,.08)"
-    fig.update_layout(
-        margin={"l": 64, "r": 16, "t": 30, "b": 40}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-        font={"color": text, "size": 12}, hoverlabel={"align": "left"},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0, "traceorder": "normal"},
-        **layout,
-    )
-    fig.update_xaxes(gridcolor=grid, zerolinecolor=grid)
-    fig.update_yaxes(gridcolor=grid, zerolinecolor=grid)
-    return fig
-
-
-def message_figure(text: str, dark: bool) -> go.Figure:
-    """No chart without numbers: a clear sentence instead."""
-    fig = go.Figure()
-    fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, text=text,
-                       font={"color": NEUTRAL, "size": 14})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _style(fig, dark)
 
 
 def _steps(points: list[tuple[datetime, float]]) -> tuple[list[datetime], list[float]]:

@@ -16,6 +16,14 @@ DER count; issuer DSO for a distribution program, else IESO). During an event th
 the activated kW (a little different each hour), so the measured % delivered varies realistically around
 that (baselines are estimates, not the truth).
 
+Double payments for the settlement reconciliation (``data.domain.settlement``): for one resource per aggregator
+(the one with the most DERs in a distribution program, among those that also have DERs in a wholesale program),
+its latest event gets a *twin* the same day from the other side (an LDC program for an IESO event, or the other
+way round) whose hours overlap it. The overlapping hours see one physical response (the larger of the two), which
+both buyers then pay for. Twins come from their own random stream, so every other event and read is unchanged;
+a resource that already had the maximum number of events loses its earliest one, to stay within
+``EVENTS_PER_RESOURCE``.
+
 Sign convention: the reads are the MDM's net interval values in kW, **signed + export** (``SeriesKind``), so a
 resource consuming 800 kW reads -800.0; the M&V service turns them back into load (``load = -read``) and a
 load reduction is ``baseline - load``, as in ``data.domain.delivery``.
@@ -89,6 +97,7 @@ class _Resource:
     code: str
     flex_kw: float
     programs: tuple[tuple[int, str, int], ...]  # (program id, market, DER count)
+    aggregator_id: int = 0
 
 
 def _resources(session: Session) -> list[_Resource]:
@@ -108,9 +117,10 @@ def _resources(session: Session) -> list[_Resource]:
     ):
         programs[resource_id].append((program_id, market, count))
     out = []
-    for rid, code in session.execute(select(Resource.id, Resource.resource_code).order_by(Resource.id)):
+    for rid, code, aggregator in session.execute(
+            select(Resource.id, Resource.resource_code, Resource.aggregator_org_id).order_by(Resource.id)):
         flex = capacity[rid][True] or FALLBACK_FLEX_SHARE * capacity[rid][False] or 100.0
-        out.append(_Resource(rid, code, flex, tuple(programs[rid])))
+        out.append(_Resource(rid, code, flex, tuple(programs[rid]), aggregator))
     return out
 
 
@@ -165,10 +175,45 @@ def _pick_events(rng: random.Random, resource: _Resource, days: list[date]) -> l
     return sorted(events, key=lambda e: e.day)
 
 
+def _twin_resources(resources: list[_Resource]) -> set[int]:
+    """Per aggregator, the resource with the most DERs in a distribution program that also has a wholesale one."""
+    best: dict[int, tuple[int, int]] = {}  # aggregator -> (distribution DERs, resource id)
+    for r in resources:
+        local = sum(n for _p, market, n in r.programs if market == Market.DISTRIBUTION.value)
+        wholesale = any(market != Market.DISTRIBUTION.value for _p, market, _n in r.programs)
+        if local and wholesale and (r.aggregator_id not in best or local > best[r.aggregator_id][0]):
+            best[r.aggregator_id] = (local, r.id)
+    return {rid for _n, rid in best.values()}
+
+
+def _with_twin(rng: random.Random, resource: _Resource, events: list[_Event]) -> list[_Event]:
+    """The events plus a twin of the latest one, bought by the other side, with overlapping hours."""
+    if not events:
+        return events
+    base = events[-1]
+    local = base.issuer is Issuer.IESO  # the twin is bought by the other side
+    options = [p for p in resource.programs if (p[1] == Market.DISTRIBUTION.value) == local]
+    if not options:
+        return events
+    program_id = max(options, key=lambda p: (p[2], -p[0]))[0]
+    start = rng.randint(max(1, base.start_he - 1), base.start_he + base.hours - 1)
+    hours = min(rng.randint(2, 3), 25 - start)
+    response = rng.uniform(*RESPONSE)
+    twin = _Event(base.day, start, hours, round(resource.flex_kw * rng.uniform(*ACTIVATED_SHARE), 1),
+                  tuple(response * rng.uniform(0.95, 1.05) for _ in range(hours)), program_id,
+                  Issuer.DSO if local else Issuer.IESO)
+    kept = events[1:] if len(events) >= EVENTS_PER_RESOURCE[1] else events
+    return sorted([*kept, twin], key=lambda e: e.day)
+
+
 def _history(shape: LoadShape, rng: random.Random, level_kw: float, days: list[date],
              events: list[_Event]) -> dict[datetime, float]:
     """Meter reads (kW, signed + export: minus the load) by UTC hour start."""
-    drops = {(e.day, e.start_he + k): e.activated_kw * e.response[k] for e in events for k in range(e.hours)}
+    drops: dict[tuple[date, int], float] = {}
+    for e in events:  # overlapping events (twins) share one physical response: the larger one
+        for k in range(e.hours):
+            key = (e.day, e.start_he + k)
+            drops[key] = max(drops.get(key, 0.0), e.activated_kw * e.response[k])
     daily_sigma, hourly_sigma = shape.daily_sigma * NOISE_SCALE, shape.hourly_sigma * NOISE_SCALE
     reads: dict[datetime, float] = {}
     for day in days:
@@ -191,9 +236,12 @@ def _write(session: Session, *, days: int, seed: int, as_of: date) -> MvHistoryS
     series = _series_ids(session, resources)
     reads: dict[tuple[int, datetime], float | None] = {}
     event_rows = []
+    twins = _twin_resources(resources)
     for resource in resources:
         rng = random.Random(f"{seed}:mv:{resource.code}")
         events = _pick_events(rng, resource, event_days)
+        if resource.id in twins:
+            events = _with_twin(random.Random(f"{seed}:mv-twin:{resource.code}"), resource, events)
         history = _history(shape, rng, resource.flex_kw * LOAD_PER_FLEX_KW, period, events)
         reads.update({(series[resource.id], ts): value for ts, value in history.items()})
         for e in events:

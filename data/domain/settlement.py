@@ -45,8 +45,8 @@ from data.domain.market_time import MARKET_TZ, trade_date_of
 
 __all__ = [
     "ContributorDer", "DoublePayment", "EventInput", "EventSettlement", "HourDelivery", "MarketRates", "Membership",
-    "RateCard", "Totals", "breakdown", "contributors", "reconcile", "settle", "settle_event", "totals",
-    "window_text",
+    "OverlapPair", "RateCard", "Totals", "breakdown", "by_pair", "contributors", "reconcile", "settle", "settle_event",
+    "totals", "window_text",
 ]
 
 HOUR = timedelta(hours=1)
@@ -359,3 +359,31 @@ def reconcile(lines: Sequence[EventSettlement], ders: Iterable[ContributorDer]) 
                                            share_a * _energy_within_mwh(a, start, end),
                                            share_b * _energy_within_mwh(b, start, end)))
     return sorted(flags, key=lambda f: (-f.at_stake_mwh, f.der_label, f.overlap_start, f.first.event.event_id))
+
+
+@dataclass(frozen=True)
+class OverlapPair:
+    """The flags of one pair of overlapping events, summed over their DERs."""
+
+    first: EventSettlement
+    second: EventSettlement
+    overlap_start: datetime
+    overlap_end: datetime
+    ders: int
+    at_stake_mwh: float
+    amount_at_stake: float
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.ALARM if self.at_stake_mwh > 0 else Severity.ACTION
+
+
+def by_pair(flags: Iterable[DoublePayment]) -> list[OverlapPair]:
+    """One line per event pair (the overlap window is the pair's): most energy at stake first, then time."""
+    groups: dict[tuple[int, int], list[DoublePayment]] = defaultdict(list)
+    for f in flags:
+        groups[(f.first.event.event_id, f.second.event.event_id)].append(f)
+    pairs = [OverlapPair(items[0].first, items[0].second, items[0].overlap_start, items[0].overlap_end, len(items),
+                         math.fsum(f.at_stake_mwh for f in items), math.fsum(f.amount_at_stake for f in items))
+             for items in groups.values()]
+    return sorted(pairs, key=lambda p: (-p.at_stake_mwh, p.overlap_start, p.first.event.event_id))

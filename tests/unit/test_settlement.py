@@ -25,6 +25,7 @@ from data.domain.settlement import (
     RateCard,
     Totals,
     breakdown,
+    by_pair,
     contributors,
     reconcile,
     settle,
@@ -208,6 +209,9 @@ def test_overlapping_events_of_two_buyers_are_flagged_per_der():
     assert one.severity is Severity.ALARM
     assert one.text == ("ON-DER-0000001: 0.450 MWh paid by both IESO (event 10) and Lakeshore (event 11) over "
                         "2026-06-03 15:00–16:00 EST")
+    (pair,) = by_pair(flags)  # one pair of events, two DERs: 0.45 + 0.15 = 0.6 MWh, 112.50 + 37.50 = 150 $
+    assert (pair.ders, pair.at_stake_mwh, pair.amount_at_stake) == pytest.approx((2, 0.6, 150.0))
+    assert pair.severity is Severity.ALARM and pair.overlap_start == one.overlap_start
 
 
 def test_touching_events_are_not_overlapping():
@@ -241,10 +245,12 @@ def test_three_buyers_give_one_flag_per_pair():
     flags = reconcile(lines, [der(1, 100.0)])
     pairs = sorted((f.first.event.event_id, f.second.event.event_id) for f in flags)
     assert pairs == [(20, 21), (20, 22), (21, 22)]
-    by_pair = {(f.first.event.event_id, f.second.event.event_id): f for f in flags}
-    assert by_pair[(20, 21)].at_stake_mwh == pytest.approx(1.0)  # HE16-17: min(1.8, 1.0)
-    assert by_pair[(21, 22)].at_stake_mwh == pytest.approx(0.3)  # HE17: min(0.5, 0.3)
-    assert by_pair[(21, 22)].amount_at_stake == pytest.approx(0.3 * 400)  # both distribution
+    assert [(p.first.event.event_id, p.second.event.event_id) for p in by_pair(flags)] == [(20, 21), (20, 22),
+                                                                                          (21, 22)]
+    found = {(f.first.event.event_id, f.second.event.event_id): f for f in flags}
+    assert found[(20, 21)].at_stake_mwh == pytest.approx(1.0)  # HE16-17: min(1.8, 1.0)
+    assert found[(21, 22)].at_stake_mwh == pytest.approx(0.3)  # HE17: min(0.5, 0.3)
+    assert found[(21, 22)].amount_at_stake == pytest.approx(0.3 * 400)  # both distribution
 
 
 def test_overlap_without_delivered_energy_is_an_action_not_an_alarm():
