@@ -41,7 +41,7 @@ from data.queries.contributors import (
 from data.services.contributor_upload import apply_upload, market_today, preview_upload
 
 MAX_ENCODED = MAX_FILE_BYTES * 4 // 3 + 1_024  # base64 of the largest file, plus its data: prefix
-ENROLMENT_STATES = ("active", "ended", "none")
+ENROLMENT_STATES = ("active", "scheduled", "ended", "none")
 LOG_STATES = [State(Contributors.LOG_LDC, "value"), State(Contributors.LOG_DER_STATUS, "value"),
               State(Contributors.LOG_ENROLMENT_STATUS, "value"), State(Contributors.LOG_DATE, "date")]
 

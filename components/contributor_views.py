@@ -24,12 +24,12 @@ STATUS_CELL_RULES = {
 }
 
 PREVIEW_COLUMNS = [
-    {"field": "row", "headerName": "Row", "maxWidth": 85, "type": "numericColumn"},
+    {"field": "row", "headerName": "Row", "minWidth": 85, "maxWidth": 95, "type": "numericColumn"},
     {"field": "action", "headerName": "Action", "minWidth": 115, "maxWidth": 130, "cellClassRules": ACTION_CELL_RULES},
     {"field": "platform_id", "headerName": "Platform ID", "minWidth": 140},
     {"field": "name", "headerName": "Name", "minWidth": 190, "tooltipField": "name"},
     {"field": "technology", "headerName": "Technology", "minWidth": 110},
-    {"field": "capacity_kw", "headerName": "kW", "maxWidth": 100, "type": "numericColumn"},
+    {"field": "capacity_kw", "headerName": "kW", "minWidth": 85, "maxWidth": 110, "type": "numericColumn"},
     {"field": "ldc", "headerName": "LDC", "minWidth": 150, "tooltipField": "ldc"},
     {"field": "station", "headerName": "Station", "minWidth": 130},
     {"field": "feeder", "headerName": "Feeder", "minWidth": 130},
@@ -38,7 +38,7 @@ PREVIEW_COLUMNS = [
     {"field": "changed", "headerName": "Changes", "minWidth": 170, "tooltipField": "changed"},
 ]
 PROBLEM_COLUMNS = [
-    {"field": "row", "headerName": "Row", "maxWidth": 90, "type": "numericColumn", "sort": "asc"},
+    {"field": "row", "headerName": "Row", "minWidth": 95, "maxWidth": 110, "type": "numericColumn", "sort": "asc"},
     {"field": "column", "headerName": "Column", "minWidth": 150, "maxWidth": 240},
     {"field": "problem", "headerName": "Problem", "minWidth": 420, "tooltipField": "problem", "flex": 1},
 ]

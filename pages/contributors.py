@@ -21,7 +21,8 @@ dash.register_page(
     permission=Permission.VIEW_REGISTRY, nav_order=57, icon="bi-upload",
 )
 
-ENROLMENT_STATES = [("active", "Enrolled"), ("ended", "Enrolment ended"), ("none", "Not enrolled")]
+ENROLMENT_STATES = [("active", "Enrolled today"), ("scheduled", "Enrolment starts later"),
+                    ("ended", "Enrolment ended"), ("none", "Not enrolled")]
 
 
 def _upload_tab(can_upload: bool) -> html.Div:

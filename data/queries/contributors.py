@@ -118,7 +118,7 @@ def upload_in_scope(session: Session, principal: Principal, upload_id: int) -> C
 class LogFilters:
     ldc_ids: tuple[int, ...] = ()
     der_statuses: tuple[str, ...] = ()
-    enrolment_statuses: tuple[str, ...] = ()  # "active" / "ended" (as of today) / "none"
+    enrolment_statuses: tuple[str, ...] = ()  # "active" / "scheduled" / "ended" (as of today) / "none"
     on_date: date | None = None  # enrolments in force that day
 
 
@@ -134,7 +134,7 @@ class LogRow:
     aggregator: str | None
     start: date | None
     end: date | None
-    enrolment_status: str  # active / ended / none
+    enrolment_status: str  # active (in force today) / scheduled (starts later) / ended / none
 
     @property
     def der_label(self) -> str:
@@ -184,8 +184,11 @@ def enrolment_log(session: Session, principal: Principal, filters: LogFilters, t
     if filters.enrolment_statuses:
         wanted = []
         if "active" in filters.enrolment_statuses:
-            wanted.append(and_(Enrolment.id.is_not(None), or_(Enrolment.end_date.is_(None),
-                                                               Enrolment.end_date > today)))
+            wanted.append(and_(Enrolment.start_date <= today, or_(Enrolment.end_date.is_(None),
+                                                                  Enrolment.end_date > today)))
+        if "scheduled" in filters.enrolment_statuses:
+            wanted.append(and_(Enrolment.start_date > today, or_(Enrolment.end_date.is_(None),
+                                                                 Enrolment.end_date > Enrolment.start_date)))
         if "ended" in filters.enrolment_statuses:
             wanted.append(Enrolment.end_date <= today)
         if "none" in filters.enrolment_statuses:
@@ -198,7 +201,12 @@ def enrolment_log(session: Session, principal: Principal, filters: LogFilters, t
                            Enrolment.start_date).limit(limit)
     out = []
     for der_id, platform_id, name, status, ldc_name, program, aggregator, eid, start, end in session.execute(query):
-        state = "none" if eid is None else ("ended" if end is not None and end <= today else "active")
+        if eid is None:
+            state = "none"
+        elif end is not None and end <= today:
+            state = "ended"
+        else:
+            state = "scheduled" if start > today else "active"
         out.append(LogRow(f"{der_id}-{eid or 0}", der_id, platform_id, name, status, ldc_name, program, aggregator,
                           start, end, state))
     return out
