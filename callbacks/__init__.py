@@ -37,3 +37,6 @@ from callbacks import contributors  # noqa: F401
 
 # isort: split
 from callbacks import settlement  # noqa: F401
+
+# isort: split
+from callbacks import market  # noqa: F401

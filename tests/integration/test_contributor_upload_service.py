@@ -242,3 +242,23 @@ def test_excel_upload_and_the_same_file_again_is_unchanged(database: Database) -
     again = preview(database, agg, rows)  # the pending registrations are recognised, not duplicated
     assert again.status == UploadStatus.PREVIEWED.value, again.problems
     assert again.summary["counts"]["unchanged"] == 3
+
+
+def test_bulk_copy_path_writes_the_same(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from data.services import contributor_upload as service
+
+    monkeypatch.setattr(service, "COPY_FROM", 1)  # COPY on PostgreSQL from the first row (SQLite: executemany)
+    agg = principal(database, "aggregator")
+    before = counts(database)
+    upload = preview(database, agg, new_rows(database, 40, "C"))
+    apply(database, agg, upload.id)
+    after = counts(database)
+    assert (after["der"] - before["der"], after["meter"] - before["meter"]) == (40, 40)
+    with database.session() as s:
+        ders = list(s.scalars(select(Der).where(Der.meter_id.like("UP-C-%")).order_by(Der.id)))
+        assert [d.name for d in ders] == [f"Upload C {i}" for i in range(40)]
+        assert all(d.created_at is not None and d.activation_date is not None for d in ders)
+        enrolments = list(s.scalars(select(Enrolment).where(Enrolment.der_id.in_([d.id for d in ders]))))
+        assert len(enrolments) == 40 and {e.status for e in enrolments} == {EnrolmentStatus.ACTIVE.value}
+    more = preview(database, agg, new_rows(database, 3, "D"))  # the id sequence moved past the new DERs
+    assert apply(database, agg, more.id).status == UploadStatus.APPLIED.value
