@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from data.db import Database
 from data.demo.catalogue import DEMO_USERNAMES
+from data.demo.market import load_market_demo
 from data.demo.network import DemoNetwork, build_network
 from data.demo.organisations import DemoOrgs, DemoUsers, build_organisations, build_users
 from data.demo.portfolio import HISTORY_DAYS, DemoPortfolio, build_portfolio
@@ -126,6 +127,7 @@ def load_demo(db: Database, *, ders: int = 5000, seed: int = 20261130, password:
             bulk_insert(session, table, rows)
         if postgres:
             advance_sequences(session, [table for table, _ in plan])
+        load_market_demo(session, demo, seed=seed, as_of=as_of)  # plans, bids and floor-price bids (own stream)
     return demo.summary()
 
 
