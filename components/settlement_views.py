@@ -63,13 +63,13 @@ def service_figure(report: SettlementReport, dark: bool) -> go.Figure:
         labels=[name for name, _ in groups], values=[round(t.paid, 2) for _, t in groups], sort=False,
         marker={"colors": [CATEGORY_COLOURS[k % len(CATEGORY_COLOURS)] for k in range(len(groups))],
                 "line": {"width": 1, "color": NEUTRAL_DARK}},
-        customdata=[[t.events, t.delivered_mwh] for _, t in groups], textinfo="percent", hole=0.45,
-        hovertemplate="%{label}<br>$%{value:,.2f} · %{customdata[0]} events · %{customdata[1]:,.2f} MWh"
-                      "<extra></extra>",
+        text=[f"{t.events} events · {t.delivered_mwh:,.2f} MWh" for _, t in groups], textinfo="percent",
+        textposition="inside", hole=0.45, hovertemplate="%{label}<br>$%{value:,.2f} · %{text}<extra></extra>",
     ))
     fig.add_annotation(text=f"{money(report.totals.paid)}<br>paid", x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font={"size": 13})
     return style_figure(fig, dark, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                        uniformtext={"minsize": 10, "mode": "hide"},  # no label on a sliver
                         legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"})
 
 

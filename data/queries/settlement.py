@@ -156,7 +156,7 @@ class SettlementReport:
 
 def service_label(market: str, service_type: str | None) -> str:
     """"Capacity · IESO day-ahead"."""
-    kind = (service_type or "activation").replace("_", " ").capitalize()
+    kind = service_type.replace("_", " ").capitalize() if service_type else "No program"
     return f"{kind} · {MARKET_LABELS.get(market, market)}"
 
 
