@@ -121,7 +121,8 @@ def _register_page(status: int = 200, values: dict[str, str] | None = None, prob
         if name is None:
             general.append(problem)
         else:
-            by_field.setdefault(name, []).append(problem.split(": ", 1)[-1].capitalize())
+            text = problem.split(": ", 1)[-1]
+            by_field.setdefault(name, []).append(text[:1].upper() + text[1:])
     with db().session() as s:
         organisations = [(o.id, o.name, o.kind) for o in joinable_organisations(s)]
     form = RegisterForm(
@@ -177,7 +178,8 @@ def register_post() -> Response:
             organisation, pending = user.organisation.name, user.organisation.status == OrgStatus.PENDING
     except InvalidEntry as err:
         about_org = {"organisation", "organisation code"} if problems else set()
-        return _register_page(422, values, [p for p in err.problems if problem_field(p) not in about_org] + problems)
+        # 200, not 422: the answer is the form again with its messages (a browser logs a 4xx page as an error)
+        return _register_page(200, values, [p for p in err.problems if problem_field(p) not in about_org] + problems)
     except DomainError as err:
         return _register_page(409, values, [str(err)])
     log.info("application for an account %s (%s) from %s", reference, username, request.remote_addr)

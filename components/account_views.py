@@ -23,29 +23,28 @@ STATUS_BADGE = {UserStatus.PENDING: ("state-action", "bi-hourglass-split"),
                 UserStatus.REJECTED: ("state-neutral", "bi-x-circle")}
 
 APPLICATION_COLUMNS = [
-    {"field": "applied", "headerName": "Applied (Toronto)", "minWidth": 160, "sort": "asc"},
-    {"field": "public_id", "headerName": "Reference", "minWidth": 130},
-    {"field": "display_name", "headerName": "Name", "minWidth": 150, "tooltipField": "display_name"},
+    {"field": "applied", "headerName": "Applied (Toronto)", "minWidth": 185, "sort": "asc"},
+    {"field": "public_id", "headerName": "Reference", "minWidth": 145},
+    {"field": "display_name", "headerName": "Name", "minWidth": 130, "tooltipField": "display_name"},
     {"field": "username", "headerName": "Username", "minWidth": 110},
-    {"field": "role", "headerName": "Role asked for", "minWidth": 150},
-    {"field": "organisation", "headerName": "Organisation", "minWidth": 200, "tooltipField": "organisation"},
+    {"field": "role", "headerName": "Role asked for", "minWidth": 130},
+    {"field": "organisation", "headerName": "Organisation", "minWidth": 230, "tooltipField": "organisation"},
 ]
 CHANGE_COLUMNS = [
     {"field": "display_name", "headerName": "Name", "minWidth": 150},
     {"field": "username", "headerName": "Username", "minWidth": 110},
-    {"field": "change", "headerName": "Asks for", "minWidth": 260, "tooltipField": "change"},
-    {"field": "organisation", "headerName": "Now at", "minWidth": 180, "tooltipField": "organisation"},
+    {"field": "change", "headerName": "Asks for", "minWidth": 280, "tooltipField": "change"},
+    {"field": "organisation", "headerName": "Now at", "minWidth": 200, "tooltipField": "organisation"},
 ]
 USER_COLUMNS = [
-    {"field": "status", "headerName": "Status", "minWidth": 100, "maxWidth": 120, "cellClassRules": STATUS_CELL_RULES},
-    {"field": "public_id", "headerName": "Public ID", "minWidth": 130},
-    {"field": "display_name", "headerName": "Name", "minWidth": 160, "tooltipField": "display_name"},
-    {"field": "username", "headerName": "Username", "minWidth": 120},
-    {"field": "role", "headerName": "Role", "minWidth": 150},
-    {"field": "organisation", "headerName": "Organisation", "minWidth": 220, "tooltipField": "organisation"},
-    {"field": "last_login", "headerName": "Last sign-in (Toronto)", "minWidth": 170},
+    {"field": "status", "headerName": "Status", "minWidth": 100, "maxWidth": 115, "cellClassRules": STATUS_CELL_RULES},
+    {"field": "public_id", "headerName": "Public ID", "minWidth": 145},
+    {"field": "display_name", "headerName": "Name", "minWidth": 140, "tooltipField": "display_name"},
+    {"field": "username", "headerName": "Username", "minWidth": 110},
+    {"field": "role", "headerName": "Role", "minWidth": 140, "tooltipField": "role"},
+    {"field": "organisation", "headerName": "Organisation", "minWidth": 230, "tooltipField": "organisation"},
+    {"field": "last_login", "headerName": "Last sign-in (Toronto)", "minWidth": 190},
 ]
-
 
 def when(ts: datetime | None, missing: str = "never") -> str:
     return format_local(ts) if ts else missing

@@ -49,7 +49,7 @@ def _applications() -> dbc.Row:
     ])
     return dbc.Row([
         dbc.Col(_panel("Applications waiting for a decision (oldest first)",
-                       data_grid(Accounts.APP_GRID, APPLICATION_COLUMNS, height="260px", row_id="key",
+                       data_grid(Accounts.APP_GRID, APPLICATION_COLUMNS, height="440px", row_id="key",
                                  tooltipShowDelay=200)), lg=7),
         dbc.Col(_panel("Selected application", html.Div(NOTHING_SELECTED_TEXT, id=Accounts.APP_DETAIL,
                                                           className="small text-body-secondary"), decide), lg=5),
@@ -68,7 +68,7 @@ def _changes() -> dbc.Row:
     ])
     return dbc.Row([
         dbc.Col(_panel("Profile changes waiting for a decision (organisation, role)",
-                       data_grid(Accounts.CHANGE_GRID, CHANGE_COLUMNS, height="200px", row_id="key",
+                       data_grid(Accounts.CHANGE_GRID, CHANGE_COLUMNS, height="180px", row_id="key",
                                  tooltipShowDelay=200)), lg=7),
         dbc.Col(_panel("Selected change", html.Div(NOTHING_SELECTED_TEXT, id=Accounts.CHANGE_DETAIL,
                                                      className="small text-body-secondary"), decide), lg=5),
@@ -88,7 +88,7 @@ def _users() -> dbc.Row:
         html.Div(id=Accounts.USER_MESSAGE, className="mt-2"),
     ])
     return dbc.Row([
-        dbc.Col(_panel("All accounts", data_grid(Accounts.USER_GRID, USER_COLUMNS, height="360px", row_id="key",
+        dbc.Col(_panel("All accounts", data_grid(Accounts.USER_GRID, USER_COLUMNS, height="420px", row_id="key",
                                                  tooltipShowDelay=200)), lg=7),
         dbc.Col(_panel("Selected account", html.Div(NOTHING_SELECTED_TEXT, id=Accounts.USER_DETAIL,
                                                       className="small text-body-secondary"), act), lg=5),

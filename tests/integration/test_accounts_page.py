@@ -82,7 +82,7 @@ def test_a_bad_application_names_each_field_keeps_the_entries_and_stores_nothing
     r = register(client, username="aggregator", email="not-an-email", password="short", password_confirm="other",
                  new_organisation_kind="ldc", display_name="Amira <b>Haddad</b>")
     text = r.get_data(as_text=True)
-    assert r.status_code == 422 and user_count(database) == before
+    assert r.status_code == 200 and user_count(database) == before
     for name in ("username", "email", "password", "password_confirm", "new_organisation_kind"):
         assert f'id="{name}-problem"' in text, name
     assert f'id="{Accounts.REGISTER_ERRORS}"' in text
@@ -94,13 +94,13 @@ def test_the_organisation_choice_is_checked(client, database) -> None:  # type: 
     with database.session() as s:
         ieso = s.scalar(select(Organisation.id).where(Organisation.code == "IESO"))
     r = register(client, organisation=str(ieso))  # an aggregator does not work for the IESO
-    assert r.status_code == 422 and 'id="organisation-problem"' in r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="organisation-problem"' in r.get_data(as_text=True)
     r = register(client, organisation="code", organisation_code="")
-    assert r.status_code == 422 and 'id="organisation_code-problem"' in r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="organisation_code-problem"' in r.get_data(as_text=True)
     r = register(client, organisation="code", organisation_code="NO-SUCH-ORG")
-    assert r.status_code == 422 and 'id="organisation_code-problem"' in r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="organisation_code-problem"' in r.get_data(as_text=True)
     r = register(client, organisation="'; DROP TABLE app_user; --")
-    assert r.status_code == 422 and 'id="organisation-problem"' in r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="organisation-problem"' in r.get_data(as_text=True)
     owner = register(client, username="greg2", email="g2@mvlp.ca", requested_role="der_owner", organisation="code",
                      organisation_code="mvlp")
     assert owner.status_code == 201
@@ -130,7 +130,7 @@ def test_applications_are_rate_limited(client, app) -> None:  # type: ignore[no-
         codes = [register(client, username=f"x{i}", email="bad").status_code for i in range(5)]
     finally:
         limiter.reset()
-    assert codes[:3] == [422, 422, 422] and codes[-1] == 429
+    assert codes[:3] == [200, 200, 200] and codes[-1] == 429
 
 
 # --- /accounts ----------------------------------------------------------------------------------------------
