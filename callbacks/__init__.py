@@ -40,3 +40,6 @@ from callbacks import settlement  # noqa: F401
 
 # isort: split
 from callbacks import market  # noqa: F401
+
+# isort: split
+from callbacks import registry  # noqa: F401

@@ -130,6 +130,14 @@ def registrations(session: Session, principal: Principal, *, limit: int = MAX_RO
     return out, total
 
 
+def status_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many registrations in scope are in each status."""
+    if principal.is_guest:
+        return {}
+    return {status: n for status, n in session.execute(
+        select(Der.status, func.count(Der.id)).where(der_scope(principal)).group_by(Der.status))}
+
+
 # --- the LDC's approval queue -----------------------------------------------------------------------------
 
 
@@ -231,14 +239,50 @@ def territory_feeders(session: Session, principal: Principal) -> list[FeederOpti
     return [FeederOption(i, f"{code} · {station}", ldc_id) for i, code, station, ldc_id in rows]
 
 
-def suggest_feeder(session: Session, lat: float, lon: float) -> tuple[int, str, str, str, float] | None:
-    """The nearest feeder to a point: (feeder id, feeder code, station name, LDC name, distance m), or None."""
+@dataclass(frozen=True)
+class StationPoint:
+    code: str
+    name: str
+    lat: float
+    lon: float
+
+
+def public_stations(session: Session) -> list[StationPoint]:
+    """Every station's name and place (the grid is public: guests see it on the map)."""
+    return [StationPoint(*r) for r in session.execute(
+        select(Station.code, Station.name, Station.lat, Station.lon).order_by(Station.code))]
+
+
+@dataclass(frozen=True)
+class FeederSuggestion:
+    feeder_id: int
+    code: str
+    station: str
+    ldc: str
+    distance_m: float
+    geometry: list[list[float]]  # [[lon, lat], ...]
+
+
+def suggest_feeder(session: Session, lat: float, lon: float) -> FeederSuggestion | None:
+    """The feeder nearest to a point (within the lookup's reach), with its station and LDC; the grid itself is not
+    confidential (guests see it on the map)."""
     match = nearest_feeders(session, [(lat, lon)])[0]
     if match is None:
         return None
-    code = session.scalar(select(Feeder.code).where(Feeder.id == match.feeder_id)) or match.feeder_name
-    ldc = session.scalar(select(Organisation.name).where(Organisation.id == match.ldc_id)) or ""
-    return match.feeder_id, code, match.station_name, ldc, match.distance_m
+    row = session.execute(select(Feeder.code, Feeder.geometry, Organisation.name)
+                          .join(Organisation, Organisation.id == Feeder.ldc_id)
+                          .where(Feeder.id == match.feeder_id)).first()
+    code, geometry, ldc = row if row else (match.feeder_name, [], "")
+    return FeederSuggestion(match.feeder_id, code, match.station_name, ldc, match.distance_m,
+                            geometry if isinstance(geometry, list) else [])
+
+
+def feeder_label(session: Session, feeder_id: int) -> str:
+    """"FDR-12 · Station name (LDC name)" for a message."""
+    row = session.execute(select(Feeder.code, Station.name, Organisation.name)
+                          .join(Station, Station.id == Feeder.station_id)
+                          .join(Organisation, Organisation.id == Feeder.ldc_id).where(Feeder.id == feeder_id)).first()
+    return f"{row[0]} · {row[1]} ({row[2]})" if row else f"#{feeder_id}"
 
 
 # --- resources --------------------------------------------------------------------------------------------

@@ -381,9 +381,9 @@ def register_resource(session: Session, principal: Principal, *, name: Any, zone
         problems.append("Name: required")
     elif len(text) > 200:
         problems.append("Name: at most 200 characters")
-    if zone not in {z.value for z in IesoZone}:
+    if not isinstance(zone, str) or zone not in {z.value for z in IesoZone}:
         problems.append("Zone: choose an IESO zone")
-    if service_tag not in {t.value for t in ServiceTag}:
+    if not isinstance(service_tag, str) or service_tag not in {t.value for t in ServiceTag}:
         problems.append("Service: choose wholesale, distribution or both")
     if not problems and session.scalar(select(Resource.id).where(
             Resource.aggregator_org_id == principal.organisation_id, func.lower(Resource.name) == text.lower(),
