@@ -55,6 +55,7 @@ from data.domain.contributor_upload import COLUMN_NAMES, parse_upload  # noqa: E
 from data.domain.enums import DerStatus, EnrolmentStatus, MeterStatus, UploadStatus  # noqa: E402
 from data.domain.registration import distance_m  # noqa: E402
 from data.models import Der, Enrolment, Feeder, Meter, Program, User  # noqa: E402
+from data.services import contributor_upload as service  # noqa: E402
 from data.services.accounts import principal_for  # noqa: E402
 from data.services.contributor_upload import apply_upload, preview_upload  # noqa: E402
 from tests.support import pg_create, pg_drop, unique_name  # noqa: E402
@@ -93,12 +94,18 @@ def generate(db: Database, rows: int, seed: int = 9) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMN_NAMES)
     weights = [t[1] for t in TECHNOLOGIES]
+    taken: set[tuple[int, int]] = set()  # ~7 m cells: no two generated sites closer than that (real duplicates)
     for i in range(rows):
-        line = rng.choice(lines)
-        k = rng.randrange(len(line) - 1)
-        t = rng.random()
-        lon = line[k][0] + t * (line[k + 1][0] - line[k][0]) + rng.uniform(-4e-4, 4e-4)
-        lat = line[k][1] + t * (line[k + 1][1] - line[k][1]) + rng.uniform(-3e-4, 3e-4)
+        while True:
+            line = rng.choice(lines)
+            k = rng.randrange(len(line) - 1)
+            t = rng.random()
+            lon = line[k][0] + t * (line[k + 1][0] - line[k][0]) + rng.uniform(-4e-4, 4e-4)
+            lat = line[k][1] + t * (line[k + 1][1] - line[k][1]) + rng.uniform(-3e-4, 3e-4)
+            cell = (round(lat / 6e-5), round(lon / 9e-5))
+            if not any((cell[0] + a, cell[1] + b) in taken for a in (-1, 0, 1) for b in (-1, 0, 1)):
+                taken.add(cell)
+                break
         tech, _, low, high = rng.choices(TECHNOLOGIES, weights)[0]
         capacity = round(rng.uniform(low, high), 2)
         energy = round(capacity * 2.2, 1) if tech == "battery" else ""
@@ -122,7 +129,23 @@ def counts(db: Database) -> dict[str, int]:
         return {t.__tablename__: s.scalar(select(func.count()).select_from(t)) or 0 for t in (Der, Meter, Enrolment)}
 
 
+PHASES: dict[str, float] = {}
+
+
+def _timed(name: str, fn):  # type: ignore[no-untyped-def]
+    """Wrap a service step so the bench can say where the time goes."""
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            PHASES[name] = PHASES.get(name, 0.0) + time.perf_counter() - started
+    return wrapper
+
+
 def timed_service(db: Database, content: bytes, rows: int) -> tuple[float, float, dict[str, int]]:
+    service.check = _timed("check", service.check)
+    service._write = _timed("write", service._write)  # noqa: SLF001 - measuring the private write step
     who = aggregator(db)
     before = counts(db)
     started = time.perf_counter()
@@ -130,6 +153,7 @@ def timed_service(db: Database, content: bytes, rows: int) -> tuple[float, float
         upload = preview_upload(s, who, "bench.csv", content, today=TODAY)
         upload_id, status, problems = upload.id, upload.status, upload.problems
     preview_s = time.perf_counter() - started
+    PHASES["preview check"] = PHASES.pop("check")
     assert status == UploadStatus.PREVIEWED.value, problems[:5]
     started = time.perf_counter()
     with db.transaction() as s:
@@ -203,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.rows / apply_s:>11,.0f}")
     total = preview_s + apply_s
     print(f"{'validate + preview + apply':<62}{total:>9.2f}{args.rows / total:>11,.0f}")
+    check, write = PHASES["check"], PHASES["write"]
+    print(f"  preview: check {PHASES['preview check']:.2f} s, storing the upload "
+          f"{preview_s - PHASES['preview check']:.2f} s; apply: check again {check:.2f} s, writes {write:.2f} s, "
+          f"commit and the rest {apply_s - check - write:.2f} s")
     print(f"written: {added['der']:,} DERs, {added['meter']:,} meters, {added['enrolment']:,} enrolments")
     sys.stdout.flush()
 

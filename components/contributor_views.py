@@ -8,7 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from data.domain.contributor_upload import ACTION_LABELS, RowAction
+from data.domain.contributor_plan import ACTION_LABELS, RowAction
 from data.domain.enums import UploadStatus
 from data.domain.market_time import format_market
 from data.queries.contributors import LogRow, UploadSummary

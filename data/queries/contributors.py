@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from data.access import Principal
-from data.domain.contributor_upload import DER_FIELDS, ExistingDer, ProgramInfo, UploadContext
+from data.domain.contributor_plan import ExistingDer, ProgramInfo, UploadContext
+from data.domain.contributor_upload import DER_FIELDS
 from data.domain.enrolments import EnrolmentSpan
 from data.domain.enums import DerStatus, OrgKind, Role
 from data.models import ContributorUpload, Der, Enrolment, Organisation, Program, Resource, User

@@ -19,21 +19,16 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from data.access import AccessDenied, Permission, Principal
-from data.domain.contributor_upload import (
+from data.domain.contributor_plan import (
     ACTION_LABELS,
-    FILE_PROBLEM_ROW,
     Location,
-    ParsedFile,
     PlannedRow,
-    Problem,
     RowAction,
     UploadContext,
     UploadPlan,
     build_plan,
-    from_csv,
-    parse_upload,
-    to_csv,
 )
+from data.domain.contributor_upload import FILE_PROBLEM_ROW, ParsedFile, Problem, from_csv, parse_upload, to_csv
 from data.domain.enrolments import EnrolmentOutcome
 from data.domain.enums import DerStatus, EnrolmentStatus, MeterStatus, Role, Severity, UploadStatus
 from data.domain.errors import DomainError, IllegalTransition

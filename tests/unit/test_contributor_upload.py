@@ -11,20 +11,16 @@ from openpyxl import Workbook, load_workbook
 
 from components.contributor_template import safe_cell, table_csv, template_csv, template_xlsx
 from data.domain import contributor_upload as cu
-from data.domain.contributor_upload import (
-    COLUMN_NAMES,
+from data.domain.contributor_plan import (
     ExistingDer,
     Location,
     ProgramInfo,
     RowAction,
     UploadContext,
+    UploadPlan,
     build_plan,
-    from_csv,
-    parse_csv,
-    parse_upload,
-    parse_xlsx,
-    to_csv,
 )
+from data.domain.contributor_upload import COLUMN_NAMES, from_csv, parse_csv, parse_upload, parse_xlsx, to_csv
 from data.domain.enrolments import EnrolmentEnd, EnrolmentSpan
 
 TODAY = date(2025, 6, 15)
@@ -92,7 +88,7 @@ def _quote(value: str, delimiter: str) -> str:
     return f'"{value}"' if delimiter in value or '"' in value else value
 
 
-def plan_of(rows: Sequence[Mapping[str, str]], **kwargs: Any) -> cu.UploadPlan:
+def plan_of(rows: Sequence[Mapping[str, str]], **kwargs: Any) -> UploadPlan:
     return build_plan(parse_csv(csv_bytes(rows, **kwargs)), context(), locate, TODAY)
 
 
