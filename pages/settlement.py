@@ -82,6 +82,9 @@ def _tabs(several: bool) -> dbc.Tabs:
         table.defaultColDef = {**table.defaultColDef, "flex": 1}
         return html.Div(table, className="mt-2")
 
+    def note(text: str) -> html.Div:
+        return html.Div(f"{text} Everything in your view, for all parties.", className="small text-body-secondary mt-2")
+
     return dbc.Tabs([
         dbc.Tab([html.Div([html.Div("Totals by party", className="panel-title mt-2"),
                            grid(Settlement.PARTY_TOTALS, PARTY_COLUMNS, None)], hidden=not several),
@@ -91,12 +94,15 @@ def _tabs(several: bool) -> dbc.Tabs:
         dbc.Tab([html.Div(id=Settlement.RECONCILIATION_SUMMARY, className="mt-2"),
                  grid(Settlement.FLAGS, FLAG_COLUMNS)],
                 label="Reconciliation", tab_id=Settlement.TAB_RECONCILIATION, id=Settlement.TAB_RECONCILIATION),
-        dbc.Tab(grid(Settlement.SET_POINTS, SET_POINT_COLUMNS), label="Set points", tab_id=Settlement.TAB_SET_POINTS,
-                id=Settlement.TAB_SET_POINTS),
-        dbc.Tab(grid(Settlement.LIMITS, LIMIT_COLUMNS), label="DER limits", tab_id=Settlement.TAB_LIMITS,
-                id=Settlement.TAB_LIMITS),
-        dbc.Tab(grid(Settlement.NOTICES, NOTICE_COLUMNS), label="Outages & notices", tab_id=Settlement.TAB_NOTICES,
-                id=Settlement.TAB_NOTICES),
+        dbc.Tab([note("Participation set points: the IESO and DSO dispatch instructions whose window meets the "
+                      "period."), grid(Settlement.SET_POINTS, SET_POINT_COLUMNS)],
+                label="Set points", tab_id=Settlement.TAB_SET_POINTS, id=Settlement.TAB_SET_POINTS),
+        dbc.Tab([note("DER limits approved for the period's trade dates (highest export and import over the "
+                      "approved hours)."), grid(Settlement.LIMITS, LIMIT_COLUMNS)],
+                label="DER limits", tab_id=Settlement.TAB_LIMITS, id=Settlement.TAB_LIMITS),
+        dbc.Tab([note("Outages, maintenance and constraints (not cancelled) and published needs and standby "
+                      "notices in force during the period."), grid(Settlement.NOTICES, NOTICE_COLUMNS)],
+                label="Outages & notices", tab_id=Settlement.TAB_NOTICES, id=Settlement.TAB_NOTICES),
     ], id=Settlement.TABS, active_tab=Settlement.TAB_EVENTS)
 
 
