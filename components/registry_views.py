@@ -46,6 +46,7 @@ STATUS_STATES: dict[str, Severity] = {
 SERVICE_LABELS = {ServiceTag.WHOLESALE: "Wholesale", ServiceTag.DISTRIBUTION: "Distribution",
                   ServiceTag.BOTH: "Both"}
 CLASS_LABELS = {AssessmentClass.UNDER_10MW: "Under 10 MW", AssessmentClass.OVER_10MW: "Over 10 MW"}
+PICK_MARKER_CLASS = "registry-pick"  # the picked point's marker (browser tests find it by this class)
 _TEXT = {"cellDataType": "text", "filter": "agTextColumnFilter"}
 _NUMBER = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
 
@@ -250,9 +251,10 @@ def pick_layer(point: tuple[float, float], line: Any) -> list:
                 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in vertex[:2])):
             positions.append([vertex[1], vertex[0]])
     if len(positions) >= 2:
-        layers.append(dl.Polyline(positions=positions, color=NEUTRAL_DARK, weight=4, opacity=0.9))
+        layers.append(dl.Polyline(positions=positions, color=NEUTRAL_DARK, weight=4, opacity=0.9, interactive=False))
+    # not interactive: a click on the marker or the line is a click on the map (it picks a new point)
     layers.append(dl.CircleMarker(center=list(point), radius=8, color=SEVERITY_COLOURS[Severity.INFORMATION],
-                                  fillOpacity=0.8, weight=2))
+                                  fillOpacity=0.8, weight=2, interactive=False, className=PICK_MARKER_CLASS))
     return layers
 
 
