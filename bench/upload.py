@@ -18,16 +18,13 @@ runs on --baseline-rows rows and is **extrapolated** linearly to N (it would tak
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import math
 import os
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -48,9 +45,9 @@ _server_from_args(sys.argv[1:])
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.ingest import fresh_database as scratch_database  # noqa: E402 - the same scratch demo database
 from data.access import Principal  # noqa: E402
 from data.db import Database  # noqa: E402
-from data.demo.generator import load_demo  # noqa: E402
 from data.domain.contributor_upload import COLUMN_NAMES, parse_upload  # noqa: E402
 from data.domain.enums import DerStatus, EnrolmentStatus, MeterStatus, UploadStatus  # noqa: E402
 from data.domain.registration import distance_m  # noqa: E402
@@ -58,26 +55,11 @@ from data.models import Der, Enrolment, Feeder, Meter, Program, User  # noqa: E4
 from data.services import contributor_upload as service  # noqa: E402
 from data.services.accounts import principal_for  # noqa: E402
 from data.services.contributor_upload import apply_upload, preview_upload  # noqa: E402
-from tests.support import pg_create, pg_drop, unique_name  # noqa: E402
 
 AS_OF = date(2026, 11, 30)
 TODAY = AS_OF
 TECHNOLOGIES = (("solar_pv", 0.55, 3, 15), ("battery", 0.2, 3, 10), ("ev_charger", 0.15, 7, 19),
                 ("flexible_load", 0.1, 5, 50))
-
-
-@contextlib.contextmanager
-def scratch_database(ders: int) -> Iterator[Database]:
-    name = unique_name("upload_bench")
-    db = Database.connect(pg_create(name))
-    try:
-        with tempfile.TemporaryDirectory() as lock_dir:
-            db.migrate(Path(lock_dir))
-        load_demo(db, ders=ders, seed=20261130, password="bench", as_of=AS_OF)
-        yield db
-    finally:
-        db.engine.dispose()
-        pg_drop(name)
 
 
 def aggregator(db: Database) -> Principal:
