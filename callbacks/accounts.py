@@ -5,6 +5,7 @@ when another administrator decided first, and the page says so.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dash import Input, Output, State, callback, ctx, html, no_update
@@ -27,7 +28,7 @@ from components.ids import Accounts
 from data.access import AccessDenied, Permission
 from data.domain.enums import UserStatus
 from data.domain.errors import DomainError, InvalidEntry, StaleEdit
-from data.queries.users import list_users, pending_applications, pending_profile_changes, user_row
+from data.queries.users import UserRow, list_users, pending_applications, pending_profile_changes, user_row
 from data.queries.users import organisation_options as organisation_choices
 from data.services.applications import (
     ProfileChange,
@@ -58,8 +59,37 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
     return value[:limit] if isinstance(value, str) else None
 
 
-def _nothing() -> html.Div:
-    return html.Div(NOTHING_SELECTED_TEXT, className="small text-body-secondary")
+def _target(store_id: str, stored: Any, selected: Any) -> int | None:
+    """The account to show: the one just decided (its store triggered) or the first selected grid row."""
+    if ctx.triggered_id == store_id:
+        return _positive_int(stored.get("id")) if isinstance(stored, dict) else None
+    return first_selected_id(selected)
+
+
+def _decide(user_id: int, work: Callable[[Any], str]) -> tuple[Any, Any]:
+    """Run one decision in a transaction: (message, store data to refresh the lists) or (refusal, no_update)."""
+    try:
+        with db().transaction() as s:
+            done = work(s)
+    except InvalidEntry as err:
+        return message(err.problems), no_update
+    except StaleEdit as err:  # another administrator was first: say so, and show the lists as they are now
+        return message(str(err)), {"id": user_id, "stale": True}
+    except (DomainError, AccessDenied) as err:
+        return message(str(err)), no_update
+    return message(done, ok=True), {"id": user_id}
+
+
+def _selected_row(store_id: str, stored: Any, selected: Any) -> tuple[UserRow | None, html.Div]:
+    """The account to show, or None with what to say instead (nothing selected, or not in view)."""
+    user_id = _target(store_id, stored, selected)
+    if user_id is None:
+        if ctx.triggered_id is None:
+            raise PreventUpdate
+        return None, html.Div(NOTHING_SELECTED_TEXT, className="small text-body-secondary")
+    with db().session() as s:
+        row = user_row(s, principal_or_refuse(), user_id)
+    return row, html.Div(f"Account #{user_id} is not in your view.", className="small")
 
 
 def _badge(count: int, text: str, icon: str, alert: bool) -> html.Span:
@@ -101,20 +131,11 @@ def refresh_lists(_tick, _decided, _changed, _acted):  # type: ignore[no-untyped
 @requires(Permission.MANAGE_USERS)
 def show_application(selected, decided):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
-    if ctx.triggered_id == Accounts.APP_DECIDED:
-        user_id = _positive_int(decided.get("id")) if isinstance(decided, dict) else None
-    else:
-        user_id = first_selected_id(selected)
-    if user_id is None:
-        if ctx.triggered_id is None:
-            raise PreventUpdate
-        return _nothing(), None, None, None, [], None, True, True
-    with db().session() as s:
-        row = user_row(s, principal, user_id)
-        choices = organisation_choices(s, principal) if row else []
+    row, instead = _selected_row(Accounts.APP_DECIDED, decided, selected)
     if row is None:
-        return html.Div(f"Account #{user_id} is not in your view.", className="small"), None, None, None, [], None, \
-            True, True
+        return instead, None, None, None, [], None, True, True
+    with db().session() as s:
+        choices = organisation_choices(s, principal)
     pending = row.status == UserStatus.PENDING
     selected_data = {"id": row.id, "status": row.status} if pending else None
     return (account_details(row), selected_data, row.display_name, row.role, organisation_options(choices),
@@ -136,23 +157,17 @@ def decide_application(_approve, _reject, selected, display_name, role, organisa
     if user_id is None or expected is None:
         return message("select an application in the list first"), no_update
     approving = ctx.triggered_id == Accounts.APP_APPROVE
-    try:
-        with db().transaction() as s:
-            if approving:
-                user = approve_application(s, principal, user_id, role=_text(role, 20),
-                                           organisation_id=_positive_int(organisation),
-                                           display_name=_text(display_name, 200), expected_status=expected)
-            else:
-                user = reject_application(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
-            done = (f"{user.display_name} ({user.public_id}) approved as {role_label(user.role)}: they can sign in now."
-                    if approving else f"The application of {user.display_name} ({user.public_id}) was rejected.")
-    except InvalidEntry as err:
-        return message(err.problems), no_update
-    except StaleEdit as err:
-        return message(str(err)), {"id": user_id, "stale": True}
-    except (DomainError, AccessDenied) as err:
-        return message(str(err)), no_update
-    return message(done, ok=True), {"id": user_id, "status": user.status}
+
+    def work(s: Any) -> str:
+        if approving:
+            user = approve_application(s, principal, user_id, role=_text(role, 20),
+                                       organisation_id=_positive_int(organisation),
+                                       display_name=_text(display_name, 200), expected_status=expected)
+            return f"{user.display_name} ({user.public_id}) approved as {role_label(user.role)}: they can sign in now."
+        user = reject_application(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
+        return f"The application of {user.display_name} ({user.public_id}) was rejected."
+
+    return _decide(user_id, work)
 
 
 # --- profile changes ----------------------------------------------------------------------------------------
@@ -165,19 +180,9 @@ def decide_application(_approve, _reject, selected, display_name, role, organisa
 )
 @requires(Permission.MANAGE_USERS)
 def show_change(selected, decided):  # type: ignore[no-untyped-def]
-    principal = principal_or_refuse()
-    if ctx.triggered_id == Accounts.CHANGE_DECIDED:
-        user_id = _positive_int(decided.get("id")) if isinstance(decided, dict) else None
-    else:
-        user_id = first_selected_id(selected)
-    if user_id is None:
-        if ctx.triggered_id is None:
-            raise PreventUpdate
-        return _nothing(), None, True, True
-    with db().session() as s:
-        row = user_row(s, principal, user_id)
+    row, instead = _selected_row(Accounts.CHANGE_DECIDED, decided, selected)
     if row is None:
-        return html.Div(f"Account #{user_id} is not in your view.", className="small"), None, True, True
+        return instead, None, True, True
     if not row.has_pending_change:
         return account_details(row), None, True, True
     detail = html.Div([html.Div(["Asks for: ", html.Strong(change_text(row))], className="small mb-1"),
@@ -201,21 +206,15 @@ def decide_change(_approve, _reject, selected, reason):  # type: ignore[no-untyp
         return message("select a profile change in the list first"), no_update
     expected = ProfileChange(_text(selected.get("role"), 20), _positive_int(selected.get("organisation_id")))
     approving = ctx.triggered_id == Accounts.CHANGE_APPROVE
-    try:
-        with db().transaction() as s:
-            if approving:
-                user = approve_profile_change(s, principal, user_id, expected=expected)
-            else:
-                user = reject_profile_change(s, principal, user_id, expected=expected, reason=_text(reason) or "")
-            done = (f"Applied: {user.display_name} is now {role_label(user.role)} at {user.organisation.name}."
-                    if approving else f"The change asked for by {user.display_name} was rejected.")
-    except InvalidEntry as err:
-        return message(err.problems), no_update
-    except StaleEdit as err:
-        return message(str(err)), {"id": user_id, "stale": True}
-    except (DomainError, AccessDenied) as err:
-        return message(str(err)), no_update
-    return message(done, ok=True), {"id": user_id}
+
+    def work(s: Any) -> str:
+        if approving:
+            user = approve_profile_change(s, principal, user_id, expected=expected)
+            return f"Applied: {user.display_name} is now {role_label(user.role)} at {user.organisation.name}."
+        user = reject_profile_change(s, principal, user_id, expected=expected, reason=_text(reason) or "")
+        return f"The change asked for by {user.display_name} was rejected."
+
+    return _decide(user_id, work)
 
 
 # --- all accounts -------------------------------------------------------------------------------------------
@@ -228,20 +227,10 @@ def decide_change(_approve, _reject, selected, reason):  # type: ignore[no-untyp
 )
 @requires(Permission.MANAGE_USERS)
 def show_user(selected, acted):  # type: ignore[no-untyped-def]
-    principal = principal_or_refuse()
-    if ctx.triggered_id == Accounts.USER_ACTED:
-        user_id = _positive_int(acted.get("id")) if isinstance(acted, dict) else None
-    else:
-        user_id = first_selected_id(selected)
-    if user_id is None:
-        if ctx.triggered_id is None:
-            raise PreventUpdate
-        return _nothing(), None, True, True
-    with db().session() as s:
-        row = user_row(s, principal, user_id)
+    row, instead = _selected_row(Accounts.USER_ACTED, acted, selected)
     if row is None:
-        return html.Div(f"Account #{user_id} is not in your view.", className="small"), None, True, True
-    own = row.id == principal.user_id
+        return instead, None, True, True
+    own = row.id == principal_or_refuse().user_id
     return (account_details(row), {"id": row.id, "status": row.status},
             own or row.status != UserStatus.ACTIVE, row.status != UserStatus.DISABLED)
 
@@ -260,17 +249,12 @@ def act_on_user(_disable, _enable, selected, reason):  # type: ignore[no-untyped
     if user_id is None or expected is None:
         return message("select an account in the list first"), no_update
     disabling = ctx.triggered_id == Accounts.USER_DISABLE
-    try:
-        with db().transaction() as s:
-            if disabling:
-                user = disable_user(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
-            else:
-                user = enable_user(s, principal, user_id, expected_status=expected)
-            done = f"{user.display_name} ({user.username}) is now {user.status}."
-    except InvalidEntry as err:
-        return message(err.problems), no_update
-    except StaleEdit as err:
-        return message(str(err)), {"id": user_id, "stale": True}
-    except (DomainError, AccessDenied) as err:
-        return message(str(err)), no_update
-    return message(done, ok=True), {"id": user_id, "status": user.status}
+
+    def work(s: Any) -> str:
+        if disabling:
+            user = disable_user(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
+        else:
+            user = enable_user(s, principal, user_id, expected_status=expected)
+        return f"{user.display_name} ({user.username}) is now {user.status}."
+
+    return _decide(user_id, work)

@@ -23,8 +23,29 @@ dash.register_page(
     permission=Permission.MANAGE_USERS, nav_order=80, icon="bi-people",
 )
 
+
+
 def _panel(title: str, *children) -> html.Div:  # type: ignore[no-untyped-def]
     return html.Div([html.Div(title, className="panel-title mb-1"), *children], className="panel p-2 mb-2")
+
+
+def _button(label: str, icon: str, button_id: str, primary: bool = False) -> dbc.Button:
+    return dbc.Button([html.I(className=f"bi {icon} me-1"), label], id=button_id, size="sm", disabled=True,
+                      color="primary" if primary else "secondary", outline=not primary)
+
+
+def _reason(reason_id: str, placeholder: str) -> dbc.Textarea:
+    return dbc.Textarea(id=reason_id, placeholder=placeholder, maxlength=MAX_REASON, rows=2, className="small mb-1")
+
+
+def _queue(title: str, grid_id: str, columns: list[dict], height: str, detail_title: str, detail_id: str,
+           actions: html.Div) -> dbc.Row:
+    """A list on the left, the selected row and what may be done with it on the right."""
+    return dbc.Row([
+        dbc.Col(_panel(title, data_grid(grid_id, columns, height=height, row_id="key", tooltipShowDelay=200)), lg=7),
+        dbc.Col(_panel(detail_title, html.Div(NOTHING_SELECTED_TEXT, id=detail_id,
+                                              className="small text-body-secondary"), actions), lg=5),
+    ], className="g-2")
 
 
 def _applications() -> dbc.Row:
@@ -39,60 +60,36 @@ def _applications() -> dbc.Row:
                      dcc.Dropdown(id=Accounts.APP_ORGANISATION, options=[], clearable=False, className="small",
                                   optionHeight=40)], md=7, className="mb-2"),
         ], className="g-2"),
-        dbc.Button([html.I(className="bi bi-check2-circle me-1"), "Approve"], id=Accounts.APP_APPROVE, size="sm",
-                   color="primary", disabled=True, className="mb-2"),
-        dbc.Textarea(id=Accounts.APP_REASON, placeholder="Reason for rejecting (required to reject; the applicant "
-                     "reads it)", maxlength=MAX_REASON, rows=2, className="small mb-1"),
-        dbc.Button([html.I(className="bi bi-x-circle me-1"), "Reject"], id=Accounts.APP_REJECT, size="sm",
-                   color="secondary", outline=True, disabled=True),
+        html.Div(_button("Approve", "bi-check2-circle", Accounts.APP_APPROVE, primary=True), className="mb-2"),
+        _reason(Accounts.APP_REASON, "Reason for rejecting (required to reject; the applicant reads it)"),
+        _button("Reject", "bi-x-circle", Accounts.APP_REJECT),
         html.Div(id=Accounts.APP_MESSAGE, className="mt-2"),
     ])
-    return dbc.Row([
-        dbc.Col(_panel("Applications waiting for a decision (oldest first)",
-                       data_grid(Accounts.APP_GRID, APPLICATION_COLUMNS, height="440px", row_id="key",
-                                 tooltipShowDelay=200)), lg=7),
-        dbc.Col(_panel("Selected application", html.Div(NOTHING_SELECTED_TEXT, id=Accounts.APP_DETAIL,
-                                                          className="small text-body-secondary"), decide), lg=5),
-    ], className="g-2")
+    return _queue("Applications waiting for a decision (oldest first)", Accounts.APP_GRID, APPLICATION_COLUMNS,
+                  "440px", "Selected application", Accounts.APP_DETAIL, decide)
 
 
 def _changes() -> dbc.Row:
     decide = html.Div([
-        dbc.Button([html.I(className="bi bi-check2-circle me-1"), "Approve change"], id=Accounts.CHANGE_APPROVE,
-                   size="sm", color="primary", disabled=True, className="mb-2"),
-        dbc.Textarea(id=Accounts.CHANGE_REASON, placeholder="Reason for rejecting (required to reject)",
-                     maxlength=MAX_REASON, rows=2, className="small mb-1"),
-        dbc.Button([html.I(className="bi bi-x-circle me-1"), "Reject change"], id=Accounts.CHANGE_REJECT, size="sm",
-                   color="secondary", outline=True, disabled=True),
+        html.Div(_button("Approve change", "bi-check2-circle", Accounts.CHANGE_APPROVE, primary=True),
+                 className="mb-2"),
+        _reason(Accounts.CHANGE_REASON, "Reason for rejecting (required to reject)"),
+        _button("Reject change", "bi-x-circle", Accounts.CHANGE_REJECT),
         html.Div(id=Accounts.CHANGE_MESSAGE, className="mt-2"),
     ])
-    return dbc.Row([
-        dbc.Col(_panel("Profile changes waiting for a decision (organisation, role)",
-                       data_grid(Accounts.CHANGE_GRID, CHANGE_COLUMNS, height="180px", row_id="key",
-                                 tooltipShowDelay=200)), lg=7),
-        dbc.Col(_panel("Selected change", html.Div(NOTHING_SELECTED_TEXT, id=Accounts.CHANGE_DETAIL,
-                                                     className="small text-body-secondary"), decide), lg=5),
-    ], className="g-2")
+    return _queue("Profile changes waiting for a decision (organisation, role)", Accounts.CHANGE_GRID,
+                  CHANGE_COLUMNS, "180px", "Selected change", Accounts.CHANGE_DETAIL, decide)
 
 
 def _users() -> dbc.Row:
     act = html.Div([
-        dbc.Textarea(id=Accounts.USER_REASON, placeholder="Reason for disabling (required; the person reads it)",
-                     maxlength=MAX_REASON, rows=2, className="small mb-1"),
-        dbc.ButtonGroup([
-            dbc.Button([html.I(className="bi bi-slash-circle me-1"), "Disable"], id=Accounts.USER_DISABLE, size="sm",
-                       color="secondary", outline=True, disabled=True),
-            dbc.Button([html.I(className="bi bi-arrow-counterclockwise me-1"), "Enable again"],
-                       id=Accounts.USER_ENABLE, size="sm", color="secondary", outline=True, disabled=True),
-        ], size="sm"),
+        _reason(Accounts.USER_REASON, "Reason for disabling (required; the person reads it)"),
+        dbc.ButtonGroup([_button("Disable", "bi-slash-circle", Accounts.USER_DISABLE),
+                         _button("Enable again", "bi-arrow-counterclockwise", Accounts.USER_ENABLE)], size="sm"),
         html.Div(id=Accounts.USER_MESSAGE, className="mt-2"),
     ])
-    return dbc.Row([
-        dbc.Col(_panel("All accounts", data_grid(Accounts.USER_GRID, USER_COLUMNS, height="420px", row_id="key",
-                                                 tooltipShowDelay=200)), lg=7),
-        dbc.Col(_panel("Selected account", html.Div(NOTHING_SELECTED_TEXT, id=Accounts.USER_DETAIL,
-                                                      className="small text-body-secondary"), act), lg=5),
-    ], className="g-2")
+    return _queue("All accounts", Accounts.USER_GRID, USER_COLUMNS, "420px", "Selected account",
+                  Accounts.USER_DETAIL, act)
 
 
 @requires(Permission.MANAGE_USERS)

@@ -220,19 +220,21 @@ def _already(user: User, expected: str) -> StaleEdit:
                      "first; nothing was changed")
 
 
-def _move(session: Session, user: User, expected: str, target: UserStatus, **values: Any) -> None:
-    """Compare-and-set the account's status: refused when another administrator moved it first."""
+def _move(session: Session, principal: Principal, user: User, expected: str, target: UserStatus, action: str,
+          **values: Any) -> None:
+    """Compare-and-set the account's status (refused when another administrator moved it first), audit-logged."""
     if user.status != expected:
         raise _already(user, expected)
     check_user_transition(user.status, target)
+    before = _user_state(user)
     done = session.execute(
         update(User).where(User.id == user.id, User.status == expected)
         .values(status=target, **values).execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:
-        session.refresh(user)
-        raise _already(user, expected)
     session.refresh(user)
+    if done.rowcount != 1:
+        raise _already(user, expected)
+    audit.record(session, principal, action, AUDIT_ENTITY, user.id, *_diff(before, _user_state(user)))
 
 
 def _organisation_for(session: Session, organisation_id: int, role: str, *, allow_pending: int | None = None
@@ -257,7 +259,7 @@ def approve_application(
     user = _load(session, user_id)
     if user.status != expected_status:
         raise _already(user, expected_status)
-    before = _user_state(user)
+    applied_to = user.organisation_id
     new_role = role or user.role
     if new_role not in APPROVABLE_ROLES:
         raise InvalidAccount(["role: choose one of " + ", ".join(r.label for r in APPROVABLE_ROLES)])
@@ -267,15 +269,14 @@ def approve_application(
     problems = validate_display_name(name)
     if problems:
         raise InvalidAccount(problems)
-    _move(session, user, expected_status, UserStatus.ACTIVE, role=new_role, organisation_id=org.id,
-          display_name=name, status_reason=None)
+    _move(session, principal, user, expected_status, UserStatus.ACTIVE, "approve_application", role=new_role,
+          organisation_id=org.id, display_name=name, status_reason=None)
     if org.status == OrgStatus.PENDING:
         check_org_transition(org.status, OrgStatus.ACTIVE)
         org.status = OrgStatus.ACTIVE
         audit.record(session, principal, "approve_organisation", ORG_ENTITY, org.id,
                      {"status": OrgStatus.PENDING.value}, {"status": OrgStatus.ACTIVE.value})
-    _reject_orphan(session, principal, before["organisation_id"], except_user=user.id)
-    audit.record(session, principal, "approve_application", AUDIT_ENTITY, user.id, *_diff(before, _user_state(user)))
+    _reject_orphan(session, principal, applied_to, except_user=user.id)
     _notify_user(session, user, f"The account of {_label(user)} was approved by {principal.display_name}: "
                                 f"{Role(user.role).label} at {org.name}. You can sign in now.", Severity.COMPLIANT)
     return user
@@ -302,10 +303,8 @@ def reject_application(session: Session, principal: Principal, user_id: int, *, 
     principal.require(Permission.MANAGE_USERS)
     text = clean_reason(reason)
     user = _load(session, user_id)
-    before = _user_state(user)
-    _move(session, user, expected_status, UserStatus.REJECTED, status_reason=text)
+    _move(session, principal, user, expected_status, UserStatus.REJECTED, "reject_application", status_reason=text)
     _reject_orphan(session, principal, user.organisation_id, except_user=user.id)
-    audit.record(session, principal, "reject_application", AUDIT_ENTITY, user.id, *_diff(before, _user_state(user)))
     _notify_user(session, user, f"The application of {_label(user)} was rejected: {text}", Severity.ACTION)
     return user
 
@@ -322,9 +321,7 @@ def disable_user(session: Session, principal: Principal, user_id: int, *, reason
     text = clean_reason(reason)
     user = _load(session, user_id)
     check_can_disable(principal.user_id, user.id, user.role, _active_admins(session))
-    before = _user_state(user)
-    _move(session, user, expected_status, UserStatus.DISABLED, status_reason=text)
-    audit.record(session, principal, "disable_user", AUDIT_ENTITY, user.id, *_diff(before, _user_state(user)))
+    _move(session, principal, user, expected_status, UserStatus.DISABLED, "disable_user", status_reason=text)
     _notify_user(session, user, f"The account of {_label(user)} was disabled by {principal.display_name}: {text}",
                  Severity.ACTION)
     return user
@@ -336,9 +333,7 @@ def enable_user(session: Session, principal: Principal, user_id: int, *, expecte
     org = session.get(Organisation, user.organisation_id)
     if org is not None and org.status != OrgStatus.ACTIVE:
         raise DomainError(f"{org.name} is {org.status}: move the account to an active organisation first")
-    before = _user_state(user)
-    _move(session, user, expected_status, UserStatus.ACTIVE, status_reason=None)
-    audit.record(session, principal, "enable_user", AUDIT_ENTITY, user.id, *_diff(before, _user_state(user)))
+    _move(session, principal, user, expected_status, UserStatus.ACTIVE, "enable_user", status_reason=None)
     _notify_user(session, user, f"The account of {_label(user)} was enabled again by {principal.display_name}.",
                  Severity.COMPLIANT)
     return user
