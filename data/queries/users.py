@@ -154,10 +154,3 @@ def organisation_options(session: Session, principal: Principal) -> list[OrgChoi
              .order_by(Organisation.kind, Organisation.name))
     return _choices(session.execute(query))
 
-
-def organisation_choice(session: Session, organisation_id: int) -> OrgChoice | None:
-    row = session.execute(
-        select(Organisation.id, Organisation.name, Organisation.kind, Organisation.status, Organisation.code)
-        .where(Organisation.id == organisation_id)
-    ).first()
-    return OrgChoice(*row) if row else None
