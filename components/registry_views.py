@@ -306,24 +306,36 @@ def queue_rows(rows: Sequence[QueueRow]) -> list[dict[str, Any]]:
     return out
 
 
-def queue_panel(feeders: Sequence[FeederOption]) -> html.Div:
+def _decision_panel(title: str, intro: Any, fields: list, reason_id: str,
+                    buttons: list[tuple[str, str, str, str]], message_id: str) -> html.Div:
+    """A decision panel: what is selected, the fields, the reason, the buttons (id, icon, label, colour) and the
+    answer. Rejecting needs the reason; the service says so when it is missing."""
     return html.Div([
-        html.Div("Decide", className="panel-title mb-1"),
-        html.Div("Tick registrations to approve them together, or one to check its feeder or reject it.",
-                 id=Registry.DECISION_TARGET, className="small mb-2"),
-        dbc.Label("Feeder (one registration ticked)", html_for=Registry.QUEUE_FEEDER, className="small mb-0"),
-        dcc.Dropdown(id=Registry.QUEUE_FEEDER, options=[{"label": f.label, "value": f.id} for f in feeders],
-                     placeholder="keep the registration's feeder", className="small mb-2", clearable=True),
-        dbc.Textarea(id=Registry.REASON, placeholder="Reason (needed to reject)", maxLength=500, rows=2,
+        html.Div(title, className="panel-title mb-1"),
+        intro,
+        *fields,
+        dbc.Textarea(id=reason_id, placeholder="Reason (needed to reject)", maxLength=500, rows=2,
                      className="form-control-sm mb-2"),
-        html.Div([
-            dbc.Button([html.I(className="bi bi-check2-all me-1"), "Approve ticked"], id=Registry.APPROVE, size="sm",
-                       color="success", className="me-1"),
-            dbc.Button([html.I(className="bi bi-x-lg me-1"), "Reject"], id=Registry.REJECT, size="sm",
-                       color="danger", outline=True),
-        ]),
-        html.Div(id=Registry.DECISION_MESSAGE, className="mt-2"),
-    ], className="panel p-2")
+        html.Div([dbc.Button([html.I(className=f"bi {icon} me-1"), label], id=button_id, size="sm", color=colour,
+                             outline=colour == "danger", className="me-1")
+                  for button_id, icon, label, colour in buttons]),
+        html.Div(id=message_id, className="mt-2"),
+    ], className="panel p-2 mb-2")
+
+
+def _hint(text: str) -> html.Div:
+    return html.Div(text, className="small text-body-secondary mb-2")
+
+
+def queue_panel(feeders: Sequence[FeederOption]) -> html.Div:
+    intro = html.Div("Tick registrations to approve them together, or one to check its feeder or reject it.",
+                     id=Registry.DECISION_TARGET, className="small mb-2")
+    feeder = [dbc.Label("Feeder (one registration ticked)", html_for=Registry.QUEUE_FEEDER, className="small mb-0"),
+              dcc.Dropdown(id=Registry.QUEUE_FEEDER, options=[{"label": f.label, "value": f.id} for f in feeders],
+                           placeholder="keep the registration's feeder", className="small mb-2", clearable=True)]
+    return _decision_panel("Decide", intro, feeder, Registry.REASON,
+                           [(Registry.APPROVE, "bi-check2-all", "Approve ticked", "success"),
+                            (Registry.REJECT, "bi-x-lg", "Reject", "danger")], Registry.DECISION_MESSAGE)
 
 
 def queue_grid() -> Any:
@@ -378,22 +390,12 @@ def resource_form() -> html.Div:
 
 
 def resource_admin_panel() -> html.Div:
-    return html.Div([
-        html.Div("Approve resources and update resource IDs", className="panel-title mb-1"),
-        html.Div("Select a resource in the list.", className="small text-body-secondary mb-2"),
-        _field("Resource ID", _input(Registry.RES_CODE, maxlength=32), 12, "kept unique across all resources"),
-        dbc.Textarea(id=Registry.RES_REASON, placeholder="Reason (needed to reject)", maxLength=500, rows=2,
-                     className="form-control-sm mb-2"),
-        html.Div([
-            dbc.Button([html.I(className="bi bi-check-lg me-1"), "Approve"], id=Registry.RES_APPROVE, size="sm",
-                       color="success", className="me-1"),
-            dbc.Button([html.I(className="bi bi-pencil me-1"), "Update ID"], id=Registry.RES_UPDATE_CODE, size="sm",
-                       color="secondary", className="me-1"),
-            dbc.Button([html.I(className="bi bi-x-lg me-1"), "Reject"], id=Registry.RES_REJECT, size="sm",
-                       color="danger", outline=True),
-        ]),
-        html.Div(id=Registry.RES_DECISION_MESSAGE, className="mt-2"),
-    ], className="panel p-2")
+    code = _field("Resource ID", _input(Registry.RES_CODE, maxlength=32), 12, "kept unique across all resources")
+    return _decision_panel("Approve resources and update resource IDs", _hint("Select a resource in the list."),
+                           [code], Registry.RES_REASON,
+                           [(Registry.RES_APPROVE, "bi-check-lg", "Approve", "success"),
+                            (Registry.RES_UPDATE_CODE, "bi-pencil", "Update ID", "secondary"),
+                            (Registry.RES_REJECT, "bi-x-lg", "Reject", "danger")], Registry.RES_DECISION_MESSAGE)
 
 
 # --- meters -----------------------------------------------------------------------------------------------
@@ -451,17 +453,11 @@ def meter_form(today: str) -> html.Div:
 
 
 def meter_decision_panel() -> html.Div:
-    return html.Div([
-        html.Div("Validate meters", className="panel-title mb-1"),
-        html.Div("Select a submitted meter in the list.", className="small text-body-secondary mb-2"),
-        dbc.Textarea(id=Registry.METER_REASON, placeholder="Reason (needed to reject)", maxLength=500, rows=2,
-                     className="form-control-sm mb-2"),
-        dbc.Button([html.I(className="bi bi-check-lg me-1"), "Approve meter"], id=Registry.METER_APPROVE, size="sm",
-                   color="success", className="me-1"),
-        dbc.Button([html.I(className="bi bi-x-lg me-1"), "Reject meter"], id=Registry.METER_REJECT, size="sm",
-                   color="danger", outline=True),
-        html.Div(id=Registry.METER_DECISION_MESSAGE, className="mt-2"),
-    ], className="panel p-2 mb-2")
+    return _decision_panel("Validate meters", _hint("Select a submitted meter in the list."), [],
+                           Registry.METER_REASON,
+                           [(Registry.METER_APPROVE, "bi-check-lg", "Approve meter", "success"),
+                            (Registry.METER_REJECT, "bi-x-lg", "Reject meter", "danger")],
+                           Registry.METER_DECISION_MESSAGE)
 
 
 # --- connection assessment checks -------------------------------------------------------------------------
