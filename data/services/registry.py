@@ -73,11 +73,12 @@ def _today(today: date | None) -> date:
     return today if today is not None else trade_date_of(utcnow())
 
 
-def _notify(session: Session, org_id: int | None, severity: Severity, text: str) -> None:
+def _notify(session: Session, org_id: int | None, severity: Severity, text: str, tab: str) -> None:
+    """A notification linking to the registry tab where the reader acts or looks (`/registry?tab=...`)."""
     if org_id is None:
         return
     session.add(Notification(organisation_id=org_id, kind=NOTIFICATION_KIND, severity=severity, text=text[:1000],
-                             link=LINK))
+                             link=f"{LINK}?tab={tab}"))
 
 
 def _reason(reason: Any, what: str) -> str:
@@ -171,7 +172,7 @@ def register_der(session: Session, principal: Principal, values: Mapping[str, An
                   "lat": der.lat, "lon": der.lon})
     _notify(session, der.ldc_id, Severity.INFORMATION,
             f"New DER registration #{der.id} ({entry.technology.label}, {entry.capacity_kw:,.1f} kW) on feeder "
-            f"{match.feeder_name} waits for your approval.")
+            f"{match.feeder_name} waits for your approval.", "queue")
     session.flush()
     return der
 
@@ -271,17 +272,17 @@ def _approve(session: Session, principal: Principal, der_ids: Sequence[int],
             _approve_meter_of_registration(session, principal, der)
             _notify(session, _registrant(der), Severity.COMPLIANT,
                     f"Your DER registration #{der.id} “{der.name[:80]}” was approved by {principal.organisation_name}"
-                    f": platform ID {pid}.")
+                    f": platform ID {pid}.", "registrations")
             text = f"Registration #{der.id} approved: {pid}."
         else:
             pid = None
             _write_status(session, der, seen, status=after)
             _notify(session, _registrant(der), Severity.INFORMATION,
                     f"Your DER registration #{der.id} “{der.name[:80]}” was approved by the embedded LDC "
-                    f"{ldc.name}; it now waits for the host LDC.")
+                    f"{ldc.name}; it now waits for the host LDC.", "registrations")
             _notify(session, ldc.host_ldc_id, Severity.ACTION,
                     f"DER registration #{der.id} was approved by the embedded LDC {ldc.name} and waits for your "
-                    "final approval.")
+                    "final approval.", "queue")
             text = f"Registration #{der.id} approved by {ldc.name}: it now waits for the host LDC."
         session.refresh(der)
         audit.record(session, principal, "der.approve", "der", der.id, before, _der_state(der))
@@ -330,7 +331,7 @@ def _reassign(session: Session, principal: Principal, der: Der, feeder_id: Any) 
     if ldc_changed:
         _notify(session, der.ldc_id, Severity.INFORMATION,
                 f"DER registration #{der.id} was moved to your feeder {feeder.code} by {principal.organisation_name} "
-                "and waits for your approval.")
+                "and waits for your approval.", "queue")
     return waiting != principal.organisation_id
 
 
@@ -350,10 +351,12 @@ def reject_der(session: Session, principal: Principal, der_id: int, reason: str,
     session.refresh(der)
     audit.record(session, principal, "der.reject", "der", der.id, before, _der_state(der))
     _notify(session, _registrant(der), Severity.ACTION,
-            f"Your DER registration #{der.id} “{der.name[:80]}” was rejected by {principal.organisation_name}: {text}")
+            f"Your DER registration #{der.id} “{der.name[:80]}” was rejected by {principal.organisation_name}: {text}",
+            "registrations")
     if seen == DerStatus.EMBEDDED_APPROVED and ldc.id != principal.organisation_id:
         _notify(session, ldc.id, Severity.INFORMATION,
-                f"DER registration #{der.id}, which you approved, was rejected by the host LDC: {text}")
+                f"DER registration #{der.id}, which you approved, was rejected by the host LDC: {text}",
+                "registrations")
     session.flush()
     return der
 
@@ -400,7 +403,7 @@ def register_resource(session: Session, principal: Principal, *, name: Any, zone
     for org in _platform_orgs(session):
         _notify(session, org, Severity.INFORMATION,
                 f"New aggregated resource {resource.resource_code} “{text[:80]}” from {principal.organisation_name} "
-                "waits for approval.")
+                "waits for approval.", "resources")
     return resource
 
 
@@ -449,7 +452,7 @@ def decide_resource(session: Session, principal: Principal, resource_id: int, *,
                  before, {**_resource_state(resource), **({"reason": text} if text else {})})
     _notify(session, resource.aggregator_org_id, Severity.COMPLIANT if approve else Severity.ACTION,
             f"Your resource “{resource.name[:80]}” was approved as {resource.resource_code}." if approve else
-            f"Your resource {resource.resource_code} “{resource.name[:80]}” was rejected: {text}")
+            f"Your resource {resource.resource_code} “{resource.name[:80]}” was rejected: {text}", "resources")
     return resource
 
 
@@ -466,7 +469,8 @@ def update_resource_code(session: Session, principal: Principal, resource_id: in
     audit.record(session, principal, "resource.update_code", "resource", resource.id, before,
                  _resource_state(resource))
     _notify(session, resource.aggregator_org_id, Severity.INFORMATION,
-            f"The ID of your resource “{resource.name[:80]}” changed from {before['resource_code']} to {code}.")
+            f"The ID of your resource “{resource.name[:80]}” changed from {before['resource_code']} to {code}.",
+            "resources")
     return resource
 
 
@@ -513,7 +517,7 @@ def submit_meter(session: Session, principal: Principal, der_id: int, meter_code
     audit.record(session, principal, "meter.submit", "meter", row.id, None,
                  {"der_id": der.id, "meter_code": meter, "valid_from": start.isoformat()})
     _notify(session, der.ldc_id, Severity.INFORMATION,
-            f"Meter {meter} for {der.platform_id}, valid from {start}, waits for your approval.")
+            f"Meter {meter} for {der.platform_id}, valid from {start}, waits for your approval.", "meters")
     return row
 
 
@@ -565,7 +569,7 @@ def approve_meter(session: Session, principal: Principal, meter_id: int, *,
                  {"der_meter_id": der.meter_id, "status": meter.status})
     _notify(session, meter.submitted_by_org_id, Severity.COMPLIANT,
             f"Meter {meter.meter_code} for {der.platform_id} was approved by {principal.organisation_name}, "
-            f"valid from {meter.valid_from}.")
+            f"valid from {meter.valid_from}.", "meters")
     return meter
 
 
@@ -579,7 +583,8 @@ def reject_meter(session: Session, principal: Principal, meter_id: int, reason: 
     audit.record(session, principal, "meter.reject", "meter", meter.id, {"status": MeterStatus.SUBMITTED.value},
                  {"status": meter.status, "reason": text})
     _notify(session, meter.submitted_by_org_id, Severity.ACTION,
-            f"Meter {meter.meter_code} for {der.platform_id} was rejected by {principal.organisation_name}: {text}")
+            f"Meter {meter.meter_code} for {der.platform_id} was rejected by {principal.organisation_name}: {text}",
+            "meters")
     return meter
 
 

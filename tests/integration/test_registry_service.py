@@ -78,8 +78,8 @@ def test_a_registration_is_pending_without_a_platform_id_and_tells_its_ldc(datab
     with database.session() as s:
         feeder = s.get(Feeder, d.feeder_id)
         assert d.station_id == feeder.station_id and d.ldc_id == feeder.ldc_id
-        assert s.scalar(select(Notification.text).where(Notification.organisation_id == d.ldc_id,
-                                                        Notification.kind == "registration"))
+        assert s.scalar(select(Notification.link).where(Notification.organisation_id == d.ldc_id,
+                                                        Notification.kind == "registration")) == "/registry?tab=queue"
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.entity == "der",
                                                         AuditEntry.entity_id == str(der_id))) == "der.register"
         assert s.scalar(select(Meter.status).where(Meter.der_id == der_id)) == MeterStatus.SUBMITTED
