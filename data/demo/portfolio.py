@@ -29,7 +29,9 @@ from data.demo.geo import KM_PER_DEG_LAT, km_per_deg_lon
 from data.demo.network import HOST_OF, DemoNetwork, FeederSite
 from data.demo.organisations import DemoOrgs, DemoUsers
 from data.demo.places import COMMERCIAL_STREETS, PLACES_BY_CODE, RURAL_ROADS, STREETS, URBAN_SUFFIXES
+from data.domain.connection_assessment import OVER_10MW_KW
 from data.domain.enums import (
+    AssessmentClass,
     DerStatus,
     EnrolmentStatus,
     IesoZone,
@@ -46,7 +48,7 @@ FLEX, WIND, CHP, HYDRO = Technology.FLEXIBLE_LOAD, Technology.WIND, Technology.G
 
 HISTORY_DAYS = 6 * 365
 COMMERCIAL_SHARE = 0.14
-LARGE_UNIT_KW = 10_000  # over this a unit needs a system impact assessment, not only a CIA
+LARGE_UNIT_KW = OVER_10MW_KW  # from this size a unit needs a system impact assessment, not only a CIA
 
 # Ramp rates as a fraction of capacity per minute (up, down): inverters are fast, engines slow.
 RAMP_PER_MIN: dict[Technology, tuple[float, float]] = {
@@ -141,7 +143,8 @@ class _Builder:
             "owner_org_id": owner_id,
             "aggregator_org_id": None, "resource_id": None, "meter_id": None, "service_tag": None,
             "status": None, "activation_date": None, "deactivation_date": None,
-            "connection_assessment_ref": None, "connection_assessment_date": None, "approved_at": None,
+            "connection_assessment_ref": None, "connection_assessment_date": None,
+            "connection_assessment_class": None, "approved_at": None,
             "created_at": None,
         }
         draft = _Draft(row, site.place.zone, site.ldc_code)
@@ -185,6 +188,8 @@ class _Builder:
             prefix = "SIA" if capacity >= LARGE_UNIT_KW else f"CIA-{draft.ldc_code}"
             row["connection_assessment_ref"] = f"{prefix}-{assessed_on.year}-{self.assessments[key]:05d}"
             row["connection_assessment_date"] = assessed_on
+            row["connection_assessment_class"] = (AssessmentClass.OVER_10MW if capacity >= LARGE_UNIT_KW
+                                                  else AssessmentClass.UNDER_10MW).value
 
     def street(self, site: FeederSite, along_km: float, segment: str) -> str:
         rng = self.rng

@@ -231,7 +231,7 @@ class _Planner:
         if der is None:
             return "an existing registration"
         if der.platform_id:
-            return f"already registered ({der.platform_id})"
+            return f"{der.platform_id}"
         if der.pending:
             return "a pending registration"
         return "an earlier registration"
@@ -244,7 +244,7 @@ class _Planner:
             return "lat/lon", (f"the same physical DER (same technology and capacity {c.metres:.1f} m away) is "
                                f"also on {where}")
         if c.reason is CollisionReason.METER:
-            return "meter_id", f"meter ID {where}"
+            return "meter_id", f"meter ID already used by {where}"
         return "lat/lon", (f"same technology and capacity {c.metres:.1f} m from {where}: the same physical DER "
                            "cannot be registered twice")
 

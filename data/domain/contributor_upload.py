@@ -22,6 +22,15 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from data.domain.connection_assessment import OVER_10MW_KW
+from data.domain.der_registration import (
+    MAX_CAPACITY_KW,
+    MAX_ENERGY_KWH,
+    METER_ID_PATTERN,
+    METER_ID_RULE,
+    ONTARIO_BOUNDS,
+    normal_meter_id,
+)
 from data.domain.enums import TECHNOLOGY_LABELS, AssessmentClass, ServiceTag, Technology
 from data.domain.identifiers import DER_ID_PATTERN
 
@@ -29,12 +38,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
 MAX_CELL = 300
-# Ontario, generously: Pelee Island to Hudson Bay, the Manitoba to the Quebec border.
-ONTARIO_LAT = (41.6, 56.9)
-ONTARIO_LON = (-95.2, -74.3)
-OVER_10MW_KW = 10_000.0
-MAX_CAPACITY_KW = 1_000_000.0
-METER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 FILE_PROBLEM_ROW = 0  # a problem with the whole file, not one row
@@ -417,13 +420,13 @@ def validate_rows(parsed: ParsedFile, today: date) -> tuple[list[UploadRow], lis
             name=c.text("name", get("name", ""), 200),
             technology=c.choice("technology", get("technology", ""), _TECH_BY_TEXT, _TECH_ALLOWED),
             capacity_kw=c.number_("capacity_kw", get("capacity_kw", ""), 0, MAX_CAPACITY_KW, low_open=True),
-            energy_kwh=c.number_("energy_kwh", get("energy_kwh", ""), 0, 10 * MAX_CAPACITY_KW),
+            energy_kwh=c.number_("energy_kwh", get("energy_kwh", ""), 0, MAX_ENERGY_KWH),
             ramp_up_kw_min=c.number_("ramp_up_kw_min", get("ramp_up_kw_min", ""), 0, MAX_CAPACITY_KW),
             ramp_down_kw_min=c.number_("ramp_down_kw_min", get("ramp_down_kw_min", ""), 0, MAX_CAPACITY_KW),
             address=c.text("address", get("address", ""), 300),
             lat=c.number_("lat", get("lat", ""), -90, 90),
             lon=c.number_("lon", get("lon", ""), -180, 180),
-            meter_id=c.text("meter_id", get("meter_id", ""), 40),
+            meter_id=normal_meter_id(c.text("meter_id", get("meter_id", ""), 40)),
             service_tag=c.choice("service_tag", get("service_tag", ""), _TAGS, _TAG_ALLOWED),
             program_code=c.text("program_code", get("program_code", ""), 32),
             activation_date=c.date_("activation_date", get("activation_date", "")),
@@ -450,11 +453,11 @@ def _check_row(row: UploadRow, raw: Mapping[str, str], c: _Cells, today: date) -
     lat_blank, lon_blank = not raw.get("lat", "").strip(), not raw.get("lon", "").strip()
     if lat_blank != lon_blank and row.platform_id is not None:
         c.bad("lat" if lat_blank else "lon", "give both lat and lon")
-    if row.lat is not None and row.lon is not None and not (
-            ONTARIO_LAT[0] <= row.lat <= ONTARIO_LAT[1] and ONTARIO_LON[0] <= row.lon <= ONTARIO_LON[1]):
+    south, west, north, east = ONTARIO_BOUNDS
+    if row.lat is not None and row.lon is not None and not (south <= row.lat <= north and west <= row.lon <= east):
         c.bad("lat/lon", f"({row.lat:g}, {row.lon:g}) is outside Ontario (latitude first, longitude negative)")
-    if row.meter_id is not None and not METER_PATTERN.match(row.meter_id):
-        c.bad("meter_id", "letters, digits, spaces and . _ / - only")
+    if row.meter_id is not None and not METER_ID_PATTERN.match(row.meter_id):
+        c.bad("meter_id", METER_ID_RULE)
     for name, value in (("program_code", row.program_code), ("resource_code", row.resource_code)):
         if value is not None and not CODE_PATTERN.match(value):
             c.bad(name, "letters, digits and . _ - only")

@@ -26,6 +26,9 @@ __all__ = [
     "EARLIEST_ASSESSMENT",
     "FIELD_LABELS",
     "MAX_CAPACITY_KW",
+    "MAX_ENERGY_KWH",
+    "METER_ID_PATTERN",
+    "METER_ID_RULE",
     "ONTARIO_BOUNDS",
     "OVER_10MW_KW",
     "PENDING_LABEL",
@@ -62,7 +65,8 @@ FIELD_LABELS: dict[str, str] = {
     "assessment_class": "Assessment class",
 }
 _L = FIELD_LABELS
-_METER = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{2,39}$")
+METER_ID_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{2,39}$")  # after normal_meter_id
+METER_ID_RULE = "3 to 40 letters, digits, '-', '_', '.' or '/' (no spaces inside)"
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{1,39}$")
 STORAGE = frozenset({Technology.BATTERY, Technology.EV_CHARGER})  # may state an energy capacity
 NEEDS_ENERGY = frozenset({Technology.BATTERY})
@@ -186,8 +190,8 @@ def validate_meter_id(value: Any, problems: list[str], *, required: bool = False
             problems.append(f"{label}: required")
         return None
     meter = normal_meter_id(value)
-    if meter is None or not _METER.match(meter):
-        problems.append(f"{label}: 3 to 40 letters, digits, '-', '_', '.' or '/' (no spaces inside)")
+    if meter is None or not METER_ID_PATTERN.match(meter):
+        problems.append(f"{label}: {METER_ID_RULE}")
         return None
     return meter
 

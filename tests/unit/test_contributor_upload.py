@@ -296,19 +296,19 @@ def test_a_distribution_program_of_the_host_ldc_fits_an_embedded_der() -> None:
 
 # --- duplicates ------------------------------------------------------------------------------------------------
 def test_duplicates_within_the_file() -> None:
-    found = problems_of([new_row(1), new_row(2, meter_id="NEW-1"), new_row(3, lat="43.0010", meter_id="X")])
+    found = problems_of([new_row(1), new_row(2, meter_id="NEW-1"), new_row(3, lat="43.0010", meter_id="XYZ-9")])
     assert (3, "meter_id", "the same meter ID is also on row 2") in found
     assert any(r == 4 and c == "lat/lon" and "also on row 2" in p for r, c, p in found)
 
 
 def test_collisions_with_existing_registrations_do_not_reveal_their_owner() -> None:
     found = problems_of([new_row(1, meter_id="m-2"), new_row(2, meter_id="M-3"),
-                         new_row(3, meter_id="M-6"), new_row(4, meter_id="X", lat="43.61", lon="-79.61",
+                         new_row(3, meter_id="M-6"), new_row(4, meter_id="XYZ-9", lat="43.61", lon="-79.61",
                                                              technology="battery", capacity_kw="5")])
-    assert (2, "meter_id", "meter ID already registered (ON-DER-0000002)") in found
-    assert (3, "meter_id", "meter ID a pending registration") in found
-    assert (4, "meter_id", "meter ID an earlier registration") in found
-    assert any(r == 5 and "already registered (ON-DER-0000002)" in p for r, c, p in found)
+    assert (2, "meter_id", "meter ID already used by ON-DER-0000002") in found
+    assert (3, "meter_id", "meter ID already used by a pending registration") in found
+    assert (4, "meter_id", "meter ID already used by an earlier registration") in found
+    assert any(r == 5 and "from ON-DER-0000002" in p for r, c, p in found)
     assert all(str(OTHER) not in p for _, _, p in found)
 
 
