@@ -7,7 +7,8 @@ close, and floor-price bids by the host LDC of the demo (one overridden by hand)
 
 To keep the conflict checks of the demo readable, day-ahead bids for today and tomorrow are those of the demo
 aggregator only (others offer real-time and distribution there): every DAM bid without approved DER limits is a
-"missing approval" conflict.
+"missing approval" conflict. The demo writes bid-change rows only: no notification and no audit row (those
+come from what people do on the platform).
 """
 from __future__ import annotations
 
@@ -20,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from data.demo.catalogue import DEMO_AGGREGATOR
 from data.domain.bids import Block, blocking_text
-from data.domain.enums import BidChangeKind, BidStatus, DerStatus, Market, OrgKind, Role, ServiceTag, Severity
+from data.domain.enums import BidChangeKind, BidStatus, DerStatus, Market, OrgKind, Role, ServiceTag
 from data.domain.market_time import MARKET_TZ, dam_close_utc, hour_ending_start_utc
-from data.models import AuditEntry, Bid, BidChange, Notification, ResourcePlan
-from data.queries.bids import BLOCKED_KIND, PLAN_ENTITY, PLAN_SAVED_ACTION, POST_CLOSE_KIND, SELECTION_KIND
+from data.models import Bid, BidChange, ResourcePlan
 
 __all__ = ["load_market_demo"]
 
@@ -114,13 +114,6 @@ class _Builder:
                                                                                "prices too low")),
                                     submitted_by_user_id=trader, created_at=_est(day - timedelta(days=1), 8))
                 self.session.add(plan)
-                self.session.flush()
-                self.session.add(AuditEntry(
-                    at=plan.created_at, user_id=trader, organisation_id=org, action=PLAN_SAVED_ACTION,
-                    entity=PLAN_ENTITY, entity_id=str(plan.id), before=None,
-                    after={"resource": resource["resource_code"], "trade_date": day.isoformat(),
-                           "intends_to_offer": intends, "first_hour_ending": plan.first_hour_ending,
-                           "last_hour_ending": plan.last_hour_ending, "note": plan.note}))
                 if not intends or capacity <= 0:
                     continue
                 if unavailable and offset >= 0:
@@ -178,12 +171,6 @@ class _Builder:
             bid.quantity_kw = round(min(capacity, old * rng.uniform(0.8, 1.1)), 1)
             detail = f"quantity kw {old} → {bid.quantity_kw}"
             changes.append((BidChangeKind.AMENDED, at, trader, org, late, detail, {"quantity_kw": old}))
-            if late:
-                operator = buyer[0] if buyer else self.ieso_org
-                self.session.add(Notification(
-                    organisation_id=operator, kind=POST_CLOSE_KIND, severity=Severity.ACTION.value,
-                    text=f"Post-close change: bid ({market.value}, {asset['code']}, {day} "
-                         f"HE{first}–{last}) amended after the close: {detail}", link="/market", created_at=at))
         past = day < self.as_of
         decided = past or (market == Market.DAM and day == self.as_of)
         if unavailable and not past:
@@ -192,10 +179,6 @@ class _Builder:
                                                      f"unavailable by its owner or aggregator") for d in unavailable])
             changes.append((BidChangeKind.BLOCKED, submitted + timedelta(minutes=1), None, None, False,
                             bid.status_reason, None))
-            self.session.add(Notification(
-                organisation_id=org, kind=BLOCKED_KIND, severity=Severity.ALARM.value,
-                text=f"bid ({market.value}, {asset['code']}, {day} HE{first}–{last}) blocked: "
-                     f"{bid.status_reason}", link="/market", created_at=submitted + timedelta(minutes=1)))
         elif decided:
             at = (_est(day - timedelta(days=1), 12, 30) if market == Market.DAM
                   else hour_ending_start_utc(day, first) - timedelta(minutes=rng.randint(20, 90)))
@@ -208,11 +191,6 @@ class _Builder:
                     bid.selection_acknowledged_at = ack
                     changes.append((BidChangeKind.ACKNOWLEDGED, ack, trader, org, False,
                                     f"acknowledged {int((ack - at).total_seconds() // 60)} min after selection", None))
-                else:
-                    self.session.add(Notification(
-                        organisation_id=org, kind=SELECTION_KIND, severity=Severity.ACTION.value,
-                        text=f"bid ({market.value}, {asset['code']}, {day} HE{first}–{last}) selected: "
-                             f"acknowledge it", link="/market", created_at=at))
             else:
                 bid.status = BidStatus.NOT_SELECTED.value
                 changes.append((BidChangeKind.NOT_SELECTED, at, buyer_user, buyer_org, False, None, None))
