@@ -15,7 +15,16 @@ from dash import dcc, html
 from components.grid import data_grid
 from components.ids import Registry
 from components.palette import NEUTRAL_DARK, SEVERITY_COLOURS
-from data.domain.enums import AssessmentClass, DerStatus, IesoZone, MeterStatus, ServiceTag, Severity, Technology
+from data.domain.enums import (
+    DER_STATUS_LABELS,
+    AssessmentClass,
+    DerStatus,
+    IesoZone,
+    MeterStatus,
+    ServiceTag,
+    Severity,
+    Technology,
+)
 from data.domain.market_time import format_market
 from data.queries.registry import (
     AssessmentRow,
@@ -29,14 +38,7 @@ from data.queries.registry import (
 )
 from layers.basemap import BASEMAP_BOUNDS, basemap_layers
 
-STATUS_LABELS: dict[str, str] = {
-    DerStatus.PENDING: "Pending",
-    DerStatus.EMBEDDED_APPROVED: "Embedded LDC approved",
-    DerStatus.ACTIVE: "Active",
-    DerStatus.INACTIVE: "Inactive",
-    DerStatus.REJECTED: "Rejected",
-    DerStatus.DEACTIVATED: "Deactivated",
-}
+STATUS_LABELS: dict[str, str] = dict(DER_STATUS_LABELS)
 STATUS_STATES: dict[str, Severity] = {
     DerStatus.PENDING: Severity.INFORMATION, DerStatus.EMBEDDED_APPROVED: Severity.INFORMATION,
     DerStatus.ACTIVE: Severity.COMPLIANT, DerStatus.REJECTED: Severity.ALARM, DerStatus.INACTIVE: Severity.ACTION,

@@ -73,8 +73,7 @@ def _log_tab(ldcs: list[tuple[int, str]]) -> html.Div:
         dcc.Dropdown(id=Contributors.LOG_LDC, options=[{"label": n, "value": i} for i, n in ldcs], multi=True,
                      placeholder="All service territories", className="small"),
         dcc.Dropdown(id=Contributors.LOG_DER_STATUS, multi=True, placeholder="All DER states", className="small",
-                     options=[{"label": s.value.replace("_", " ").capitalize(), "value": s.value}
-                              for s in DerStatus]),
+                     options=[{"label": s.label, "value": s.value} for s in DerStatus]),
         dcc.Dropdown(id=Contributors.LOG_ENROLMENT_STATUS, multi=True, placeholder="All enrolments",
                      className="small", options=[{"label": label, "value": v} for v, label in ENROLMENT_STATES]),
         dcc.DatePickerSingle(id=Contributors.LOG_DATE, display_format="YYYY-MM-DD", clearable=True,

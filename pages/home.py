@@ -39,7 +39,7 @@ def _filters(principal: Principal, options: FilterOptions) -> html.Div:
     ]
     if not principal.is_guest:
         controls += [
-            _dropdown(Home.FILTER_STATUS, "All statuses", [{"label": s.value.capitalize(), "value": s.value}
+            _dropdown(Home.FILTER_STATUS, "All statuses", [{"label": s.label, "value": s.value}
                                                            for s in DerStatus]),
             _dropdown(Home.FILTER_AGGREGATOR, "All aggregators",
                       [{"label": n, "value": i} for i, n in options.aggregators]),

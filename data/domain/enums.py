@@ -100,6 +100,20 @@ class DerStatus(StrEnum):
     REJECTED = "rejected"
     DEACTIVATED = "deactivated"
 
+    @property
+    def label(self) -> str:
+        return DER_STATUS_LABELS[self]
+
+
+DER_STATUS_LABELS: dict[DerStatus, str] = {
+    DerStatus.PENDING: "Pending",
+    DerStatus.EMBEDDED_APPROVED: "Embedded LDC approved",
+    DerStatus.ACTIVE: "Active",
+    DerStatus.INACTIVE: "Inactive",
+    DerStatus.REJECTED: "Rejected",
+    DerStatus.DEACTIVATED: "Deactivated",
+}
+
 
 class IesoZone(StrEnum):
     """The 10 IESO demand zones (DOMAIN.md)."""

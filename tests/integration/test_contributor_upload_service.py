@@ -161,7 +161,8 @@ def test_apply_checks_again_against_the_registry_as_it_is_now(database: Database
     before = counts(database)
     result = apply(database, agg, upload.id)
     assert result.status == UploadStatus.REFUSED.value
-    assert result.problems == [{"row": 4, "column": "meter_id", "problem": "meter ID already used by a pending registration"}]
+    assert result.problems == [
+        {"row": 4, "column": "meter_id", "problem": "meter ID already used by a pending registration"}]
     assert counts(database) == before
 
 
