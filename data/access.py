@@ -61,7 +61,9 @@ _READ_OPERATIONS = {
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.GUEST: frozenset({_P.VIEW_MAP}),
-    Role.DER_OWNER: frozenset(_READ_OPERATIONS - {_P.VIEW_CONFLICTS} | {_P.REQUEST_LIMITS, _P.REGISTER_ASSETS}),
+    # An owner sees its assets and their performance; payments are between its aggregator and the buyers.
+    Role.DER_OWNER: frozenset(_READ_OPERATIONS - {_P.VIEW_CONFLICTS, _P.VIEW_SETTLEMENT}
+                              | {_P.REQUEST_LIMITS, _P.REGISTER_ASSETS}),
     Role.AGGREGATOR: frozenset(
         _READ_OPERATIONS | {_P.VIEW_CONNECTION_POINTS, _P.REQUEST_LIMITS, _P.ACKNOWLEDGE_DISPATCH,
                             _P.WORK_CONFLICTS, _P.REGISTER_ASSETS, _P.UPLOAD_CONTRIBUTORS, _P.SUBMIT_BIDS}

@@ -86,13 +86,12 @@ def settlement_scope(principal: Principal) -> ColumnElement[bool]:
     if principal.sees_everything:
         return true()
     role = principal.acts_as
-    own_resources = MvEvent.resource_id.in_(select(Resource.id).where(resource_scope(principal)))
     if role is Role.DSO_OPERATOR:
-        bought = MvEvent.program_id.in_(
+        # What the LDC buys (its territory's programs); other buyers' payments are commercial data it is not party to.
+        return MvEvent.program_id.in_(
             select(Program.id).where(Program.operator_org_id.in_(principal.territory_ldc_ids or (-1,))))
-        return or_(own_resources, bought)
-    if role in (Role.AGGREGATOR, Role.DER_OWNER):
-        return own_resources
+    if role is Role.AGGREGATOR:
+        return MvEvent.resource_id.in_(select(Resource.id).where(resource_scope(principal)))
     return false()
 
 
