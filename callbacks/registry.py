@@ -22,9 +22,13 @@ from data.domain.enums import DerStatus, Severity
 from data.domain.errors import DomainError, InvalidEntry, problem_field
 from data.domain.market_time import trade_date_of
 from data.models.base import utcnow
+from data.queries import meters as meter_q
 from data.queries import registry as rq
+from data.queries import resources as resource_q
 from data.queries.grid_extent import station_bounds
+from data.services import meters as meter_svc
 from data.services import registry as svc
+from data.services import resources as resource_svc
 
 MAX_SELECTED = 500
 PICK_ZOOM = 11  # the map flies in to the picked point: the suggested feeder line in view
@@ -113,7 +117,7 @@ def assessment_checks(_changed_at: Any, _tick: Any) -> tuple[Any, Any, Any]:
 def resource_list(_changed_at: Any, _tick: Any) -> list[dict[str, Any]]:
     principal = principal_or_refuse()
     with db().session() as s:
-        return views.resource_rows(rq.resources(s, principal))
+        return views.resource_rows(resource_q.resources(s, principal))
 
 
 @callback(Output(Registry.METER_GRID, "rowData"),
@@ -122,7 +126,7 @@ def resource_list(_changed_at: Any, _tick: Any) -> list[dict[str, Any]]:
 def meter_list(_changed_at: Any, _tick: Any) -> list[dict[str, Any]]:
     principal = principal_or_refuse()
     with db().session() as s:
-        return views.meter_rows(rq.meters(s, principal))
+        return views.meter_rows(meter_q.meters(s, principal))
 
 
 @callback(Output(Registry.METER_HISTORY, "rowData"), Output(Registry.METER_HISTORY_TITLE, "children"),
@@ -135,7 +139,7 @@ def meter_history(selected: Any, _changed_at: Any) -> tuple[Any, Any]:
         return [], "Select a meter to see its DER's meter history."
     principal = principal_or_refuse()
     with db().session() as s:
-        history = rq.meter_history(s, principal, der_id)
+        history = meter_q.meter_history(s, principal, der_id)
     if not history:
         return [], "No meter history in your view."
     return views.meter_rows(history), f"Meter history of {history[0].der}"
@@ -332,8 +336,8 @@ def register_resource(_n: Any, name: Any, zone: Any, service: Any) -> tuple[Any,
     principal = principal_or_refuse()
     try:
         with db().transaction() as s:
-            code = svc.register_resource(s, principal, name=_text(name, 300), zone=zone,
-                                         service_tag=service).resource_code
+            code = resource_svc.register_resource(s, principal, name=_text(name, 300), zone=zone,
+                                                  service_tag=service).resource_code
     except (DomainError, AccessDenied) as exc:
         return _refusal(exc), no_update
     return message(f"Resource {code} registered: pending until a platform administrator approves it.",
@@ -362,13 +366,13 @@ def decide_resource(_a: Any, _r: Any, _u: Any, selected: Any, code: Any, reason:
     try:
         with db().transaction() as s:
             if trigger == Registry.RES_UPDATE_CODE:
-                resource = svc.update_resource_code(s, principal, row["id"], code or "")
+                resource = resource_svc.update_resource_code(s, principal, row["id"], code or "")
                 text = f"Resource ID updated to {resource.resource_code}."
             elif trigger in (Registry.RES_APPROVE, Registry.RES_REJECT):
                 approve = trigger == Registry.RES_APPROVE
-                resource = svc.decide_resource(s, principal, row["id"], approve=approve, reason=_text(reason),
-                                               new_code=code if approve and code != row.get("code") else None,
-                                               expected_status=row["seen"])
+                resource = resource_svc.decide_resource(
+                    s, principal, row["id"], approve=approve, reason=_text(reason),
+                    new_code=code if approve and code != row.get("code") else None, expected_status=row["seen"])
                 text = f"Resource {resource.resource_code} {'approved' if approve else 'rejected'}."
             else:
                 raise PreventUpdate
@@ -386,7 +390,7 @@ def decide_resource(_a: Any, _r: Any, _u: Any, selected: Any, code: Any, reason:
 def meter_der_options(search: Any, value: Any) -> list[dict[str, Any]]:
     principal = principal_or_refuse()
     with db().session() as s:
-        options = rq.meterable_ders(s, principal, _text(search, 40) or "", chosen=_an_id(value))
+        options = meter_q.meterable_ders(s, principal, _text(search, 40) or "", chosen=_an_id(value))
     return [{"label": o.label, "value": o.id} for o in options]
 
 
@@ -400,7 +404,8 @@ def submit_meter(_n: Any, der_id: Any, code: Any, valid_from: Any) -> tuple[Any,
         return message("DER: choose one of your DERs.", Severity.ACTION), no_update
     try:
         with db().transaction() as s:
-            meter = svc.submit_meter(s, principal, der_id, _text(code, 100), _text(valid_from, 32), today=_today())
+            meter = meter_svc.submit_meter(s, principal, der_id, _text(code, 100), _text(valid_from, 32),
+                                           today=_today())
             text = f"Meter {meter.meter_code} submitted, valid from {meter.valid_from}: the LDC validates it."
     except (DomainError, AccessDenied) as exc:
         return _refusal(exc), no_update
@@ -422,10 +427,11 @@ def decide_meter(_a: Any, _r: Any, selected: Any, reason: Any) -> tuple[Any, Any
     try:
         with db().transaction() as s:
             if ctx.triggered_id == Registry.METER_APPROVE:
-                meter = svc.approve_meter(s, principal, row["id"], expected_status=row["seen"])
+                meter = meter_svc.approve_meter(s, principal, row["id"], expected_status=row["seen"])
                 text = f"Meter {meter.meter_code} approved, valid from {meter.valid_from}; the previous one ends then."
             elif ctx.triggered_id == Registry.METER_REJECT:
-                meter = svc.reject_meter(s, principal, row["id"], _text(reason) or "", expected_status=row["seen"])
+                meter = meter_svc.reject_meter(s, principal, row["id"], _text(reason) or "",
+                                               expected_status=row["seen"])
                 text = f"Meter {meter.meter_code} rejected; the submitter is told why."
             else:
                 raise PreventUpdate

@@ -26,16 +26,16 @@ from data.domain.enums import (
     Technology,
 )
 from data.domain.market_time import format_market
+from data.queries.meters import MeterRow
 from data.queries.registry import (
     AssessmentRow,
     FeederOption,
     FeederSuggestion,
-    MeterRow,
     QueueRow,
     RegistrationRow,
-    ResourceRow,
     StationPoint,
 )
+from data.queries.resources import ResourceRow
 from layers.basemap import BASEMAP_BOUNDS, basemap_layers
 
 STATUS_LABELS: dict[str, str] = dict(DER_STATUS_LABELS)

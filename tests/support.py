@@ -10,9 +10,13 @@ from typing import Any
 
 import psycopg
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from data.access import Principal
 from data.db import Database
+from data.models import User
+from data.services.accounts import principal_for
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DEMO_DERS = 400
@@ -155,3 +159,11 @@ def post_callback(client: FlaskClient, app: Any, fragment: str, values: dict[str
 
     body = callback_payload(app, find_output_key(app, fragment), values, triggered)
     return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def principal(database: Database, username: str) -> Principal:
+    """The principal of a demo user, as the services see it."""
+    with database.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        assert user is not None, f"no demo user {username!r}"
+        return principal_for(s, user)

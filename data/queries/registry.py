@@ -1,6 +1,7 @@
 """Read functions behind the DER registry page, scoped to the principal (data/access.py).
 
-Registrations, the LDC's approval queue, resources, meters and the connection-assessment findings. An
+Registrations, the LDC's approval queue, the grid a registration is placed on and the connection-assessment
+findings; aggregated resources are read in data/queries/resources.py, meters in data/queries/meters.py. An
 aggregator's pending registrations are seen by that aggregator and by the LDC whose territory they are in
 (`der_scope`), never by another aggregator. `registered_fingerprints_near` is the one unscoped read: the
 duplicate check needs every registration, and it returns nothing but platform IDs and physical facts.
@@ -17,10 +18,10 @@ from sqlalchemy.orm import Session, aliased
 
 from data.access import Permission, Principal, der_scope
 from data.domain.connection_assessment import AssessmentRecord, assessment_problems, flagged
-from data.domain.der_registration import PENDING_LABEL, collision_problems, normal_meter_id
+from data.domain.der_registration import collision_problems, normal_meter_id
 from data.domain.enums import DerStatus, MeterStatus, Role
 from data.domain.registration import DUPLICATE_DISTANCE_M, DerFingerprint, find_collisions
-from data.models import Der, Feeder, Meter, Organisation, Resource, Station
+from data.models import Der, Feeder, Meter, Organisation, Station
 from data.queries.feeder_lookup import nearest_feeders
 
 MAX_ROWS = 2000
@@ -136,6 +137,13 @@ def status_counts(session: Session, principal: Principal) -> dict[str, int]:
         return {}
     return {status: n for status, n in session.execute(
         select(Der.status, func.count(Der.id)).where(der_scope(principal)).group_by(Der.status))}
+
+
+def visible_der_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:
+    wanted = list(ids)[:MAX_ROWS]
+    if not wanted or principal.is_guest:
+        return set()
+    return set(session.scalars(select(Der.id).where(Der.id.in_(wanted), der_scope(principal))))
 
 
 # --- the LDC's approval queue -----------------------------------------------------------------------------
@@ -283,129 +291,6 @@ def feeder_label(session: Session, feeder_id: int) -> str:
                           .join(Station, Station.id == Feeder.station_id)
                           .join(Organisation, Organisation.id == Feeder.ldc_id).where(Feeder.id == feeder_id)).first()
     return f"{row[0]} · {row[1]} ({row[2]})" if row else f"#{feeder_id}"
-
-
-# --- resources --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResourceRow:
-    id: int
-    code: str
-    name: str
-    aggregator: str
-    zone: str
-    service_tag: str
-    status: str
-    der_count: int
-    capacity_kw: float
-    registered_at: datetime
-
-
-def _resource_scope(principal: Principal):  # type: ignore[no-untyped-def]
-    if principal.sees_everything:
-        return None
-    role = principal.acts_as
-    if role is Role.AGGREGATOR:
-        return Resource.aggregator_org_id == principal.organisation_id
-    if role is Role.DSO_OPERATOR:
-        return Resource.id.in_(select(Der.resource_id).where(der_scope(principal), Der.resource_id.is_not(None)))
-    return False
-
-
-def resources(session: Session, principal: Principal) -> list[ResourceRow]:
-    """Aggregated resources in scope: an aggregator's own, those with DERs in an LDC's territory, all for the IESO
-    and the administrator."""
-    scope = _resource_scope(principal)
-    if scope is False or principal.is_guest:
-        return []
-    totals = (select(Der.resource_id, func.count(Der.id).label("n"), func.sum(Der.capacity_kw).label("kw"))
-              .where(Der.status.in_(APPROVED_STATUSES), Der.resource_id.is_not(None))
-              .group_by(Der.resource_id).subquery())
-    query = (select(Resource, Organisation.name, totals.c.n, totals.c.kw)
-             .join(Organisation, Organisation.id == Resource.aggregator_org_id)
-             .outerjoin(totals, totals.c.resource_id == Resource.id)
-             .order_by(Resource.created_at.desc(), Resource.id.desc()).limit(MAX_ROWS))
-    if scope is not None:
-        query = query.where(scope)
-    return [ResourceRow(r.id, r.resource_code, r.name, agg, r.zone, r.service_tag, r.status, n or 0, kw or 0.0,
-                        r.created_at) for r, agg, n, kw in session.execute(query)]
-
-
-# --- meters -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeterRow:
-    id: int
-    der_id: int
-    der: str  # platform ID, or the name of a pending registration
-    meter_code: str
-    status: str
-    valid_from: date
-    valid_to: date | None
-    submitted_by: str
-    status_reason: str | None
-    submitted_at: datetime
-
-
-def _meter_rows(session: Session, *conditions) -> list[MeterRow]:  # type: ignore[no-untyped-def]
-    rows = session.execute(
-        select(Meter, Der.platform_id, Der.name, Organisation.name).join(Der, Der.id == Meter.der_id)
-        .join(Organisation, Organisation.id == Meter.submitted_by_org_id).where(*conditions)
-        .order_by(Meter.valid_from.desc(), Meter.id.desc()).limit(MAX_ROWS)).all()
-    return [MeterRow(m.id, m.der_id, platform_id or f"{name} ({PENDING_LABEL})", m.meter_code, m.status,
-                     m.valid_from, m.valid_to, org, m.status_reason, m.created_at)
-            for m, platform_id, name, org in rows]
-
-
-def meter_history(session: Session, principal: Principal, der_id: int) -> list[MeterRow]:
-    """Every meter a DER in scope has had, newest first."""
-    if principal.is_guest:
-        return []
-    return _meter_rows(session, Meter.der_id == der_id, der_scope(principal))
-
-
-def meters(session: Session, principal: Principal, *, submitted_only: bool = False) -> list[MeterRow]:
-    """Meter submissions of the DERs in scope (an LDC: waiting for its decision when `submitted_only`)."""
-    if principal.is_guest:
-        return []
-    conditions = [der_scope(principal), Der.platform_id.is_not(None)]
-    if submitted_only:
-        conditions.append(Meter.status == MeterStatus.SUBMITTED.value)
-    return _meter_rows(session, *conditions)
-
-
-@dataclass(frozen=True)
-class DerOption:
-    id: int
-    label: str
-
-
-def meterable_ders(session: Session, principal: Principal, search: str = "", chosen: int | None = None,
-                   limit: int = 50) -> list[DerOption]:
-    """The principal's approved DERs a meter may be submitted for (a search by platform ID, name or meter)."""
-    if not principal.can(Permission.REGISTER_ASSETS):
-        return []
-    conditions = [der_scope(principal), Der.status.in_(APPROVED_STATUSES), Der.platform_id.is_not(None)]
-    text = search.strip()[:40] if isinstance(search, str) else ""
-    if text:
-        like = f"%{text.upper()}%"
-        conditions.append(or_(func.upper(Der.platform_id).like(like), func.upper(Der.name).like(like),
-                              func.upper(Der.meter_id).like(like)))
-    rows = list(session.execute(select(Der.id, Der.platform_id, Der.name, Der.meter_id).where(*conditions)
-                                .order_by(Der.platform_id).limit(limit)).all())
-    if chosen is not None and all(r[0] != chosen for r in rows):
-        rows += session.execute(select(Der.id, Der.platform_id, Der.name, Der.meter_id)
-                                .where(Der.id == chosen, der_scope(principal))).all()
-    return [DerOption(i, f"{p} · {n[:60]} · meter {m or 'none'}") for i, p, n, m in rows]
-
-
-def visible_der_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:
-    wanted = list(ids)[:MAX_ROWS]
-    if not wanted or principal.is_guest:
-        return set()
-    return set(session.scalars(select(Der.id).where(Der.id.in_(wanted), der_scope(principal))))
 
 
 # --- connection assessment checks -------------------------------------------------------------------------

@@ -1,30 +1,26 @@
-"""The registry services on SQLite and PostgreSQL: registration, the LDC's approval along the tri-level chain,
-platform IDs (assigned on approval only, never reused), duplicates, concurrency, scope, resources and meters."""
+"""The DER registration services on SQLite and PostgreSQL: registration, the LDC's approval along the tri-level
+chain, platform IDs (assigned on approval only, never reused), duplicates, concurrency, scope and assessment flags.
+Resources: test_resources_service.py; meters: test_meters_service.py."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from data.access import AccessDenied, Principal
+from data.access import AccessDenied
 from data.db import Database
 from data.domain.enums import DerStatus, MeterStatus
 from data.domain.errors import IllegalTransition, InvalidEntry, StaleEdit
 from data.domain.identifiers import DER_ID_PATTERN
-from data.models import AuditEntry, Der, Feeder, Meter, Notification, Organisation, Resource, User
+from data.models import AuditEntry, Der, Feeder, Meter, Notification, Organisation
 from data.queries import registry as rq
 from data.queries.feeder_lookup import nearest_feeders
 from data.services import registry as svc
-from data.services.accounts import principal_for
+from tests.support import principal
 
 TODAY = date(2026, 11, 30)
-
-
-def principal(db: Database, username: str) -> Principal:
-    with db.session() as s:
-        return principal_for(s, s.scalar(select(User).where(User.username == username)))
 
 
 def org_id(db: Database, code: str) -> int:
@@ -309,82 +305,6 @@ def test_registrations_show_their_collisions(database: Database) -> None:
     assert rows[first].collisions == ("Location: same technology and capacity 0.0 m from a pending registration: "
                                       "the same physical DER cannot be registered twice",)
     assert twin_id not in rows
-
-
-def test_resources_pending_then_approved_by_the_administrator_with_a_unique_id(database: Database) -> None:
-    agg, admin = principal(database, "aggregator"), principal(database, "admin")
-    with database.transaction() as s:
-        resource = svc.register_resource(s, agg, name="West flex", zone="West", service_tag="distribution")
-        rid, code = resource.id, resource.resource_code
-    assert code.startswith("ON-RES-")
-    with database.transaction() as s, pytest.raises(InvalidEntry, match="Name: you already have"):
-        svc.register_resource(s, agg, name="west  FLEX", zone="West", service_tag="distribution")
-    with database.transaction() as s, pytest.raises(InvalidEntry, match="Zone"):
-        svc.register_resource(s, agg, name="Other", zone="Mars", service_tag="both")
-    for username in ("owner", "ldc"):
-        with database.transaction() as s, pytest.raises(AccessDenied):
-            svc.register_resource(s, principal(database, username), name="x", zone="West", service_tag="both")
-    with database.transaction() as s, pytest.raises(AccessDenied):
-        svc.decide_resource(s, agg, rid, approve=True)
-    with database.session() as s:
-        taken = s.scalar(select(Resource.resource_code).where(Resource.id != rid))
-    with database.transaction() as s, pytest.raises(InvalidEntry, match="already used"):
-        svc.decide_resource(s, admin, rid, approve=True, new_code=taken.lower())
-    with database.transaction() as s:
-        svc.decide_resource(s, admin, rid, approve=True, new_code="gpwest-01")
-    with database.transaction() as s, pytest.raises(StaleEdit):
-        svc.decide_resource(s, admin, rid, approve=False, reason="late")
-    with database.transaction() as s:
-        svc.update_resource_code(s, admin, rid, "GPWEST-02")
-    with database.session() as s:
-        r = s.get(Resource, rid)
-        assert (r.status, r.resource_code) == ("active", "GPWEST-02")
-        assert rid in {x.id for x in rq.resources(s, agg)}
-        assert rid not in {x.id for x in rq.resources(s, principal(database, "mapledr-desk"))}
-
-
-def test_meter_change_keeps_the_history(database: Database) -> None:
-    agg, host = principal(database, "aggregator"), principal(database, "ldc")
-    with database.session() as s:
-        d = s.scalars(select(Der).where(Der.aggregator_org_id == agg.organisation_id, Der.status == "active",
-                                        Der.ldc_id == host.organisation_id, Der.meter_id.is_not(None))
-                      .order_by(Der.id)).first()
-        taken = s.scalar(select(Der.meter_id).where(Der.id != d.id, Der.meter_id.is_not(None)))
-        other_platform = s.scalar(select(Der.platform_id).where(Der.meter_id == taken))
-    old = d.meter_id
-    with database.transaction() as s, pytest.raises(svc.DuplicateRegistration) as caught:
-        svc.submit_meter(s, agg, d.id, taken.lower(), TODAY.isoformat(), today=TODAY)
-    assert caught.value.problems == [f"Meter ID: meter ID already registered to {other_platform}"]
-    with database.transaction() as s, pytest.raises(InvalidEntry, match="already this DER's meter"):
-        svc.submit_meter(s, agg, d.id, old, TODAY.isoformat(), today=TODAY)
-    with database.transaction() as s, pytest.raises(AccessDenied):
-        svc.submit_meter(s, principal(database, "mapledr-desk"), d.id, "NEW-MTR-1", TODAY.isoformat(), today=TODAY)
-    with database.transaction() as s:
-        meter_id = svc.submit_meter(s, agg, d.id, "new-mtr-1", TODAY.isoformat(), today=TODAY).id
-    with database.transaction() as s, pytest.raises(IllegalTransition, match="already waits"):
-        svc.submit_meter(s, agg, d.id, "NEW-MTR-2", TODAY.isoformat(), today=TODAY)
-    with database.transaction() as s, pytest.raises(AccessDenied):
-        svc.approve_meter(s, principal(database, "dsp-ops"), meter_id)
-    with database.transaction() as s:
-        svc.approve_meter(s, host, meter_id)
-    with database.transaction() as s, pytest.raises(StaleEdit):
-        svc.reject_meter(s, host, meter_id, "late")
-    with database.session() as s:
-        history = rq.meter_history(s, agg, d.id)
-        assert s.get(Der, d.id).meter_id == "NEW-MTR-1"
-    assert [m.meter_code for m in history][:2] == ["NEW-MTR-1", old]
-    assert history[0].status == MeterStatus.APPROVED and history[0].valid_to is None
-    assert history[1].status == MeterStatus.RETIRED and history[1].valid_to == TODAY
-    # a change that the LDC rejects leaves the DER's meter alone
-    with database.transaction() as s:
-        second = svc.submit_meter(s, agg, d.id, "NEW-MTR-3", (TODAY + timedelta(days=3)).isoformat(), today=TODAY).id
-    with database.transaction() as s, pytest.raises(InvalidEntry, match="Reason"):
-        svc.reject_meter(s, host, second, "")
-    with database.transaction() as s:
-        svc.reject_meter(s, host, second, "Wrong meter type")
-    with database.session() as s:
-        assert s.get(Der, d.id).meter_id == "NEW-MTR-1"
-        assert s.get(Meter, second).status_reason == "Wrong meter type"
 
 
 def test_assessment_flags_in_scope(database: Database) -> None:
