@@ -20,7 +20,7 @@ from data.models import User
 from data.services.accounts import principal_for
 
 # The sign-in page is plain server-rendered HTML (components/login_page.py), not a Dash layout,
-# so its element IDs are not in components/ids.py; they are written once here.
+# so its element IDs are not in components/ids/; they are written once here.
 LOGIN_USERNAME = "username"
 LOGIN_PASSWORD = "password"  # noqa: S105 - an element id, not a secret
 LOGIN_SUBMIT = "login-submit"

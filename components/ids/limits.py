@@ -1,0 +1,45 @@
+"""Component IDs of the DER limits page."""
+from __future__ import annotations
+
+
+class Limits:
+    """DER limits (/limits): the LDC queue and decisions, the request form, the read-only view, exports."""
+
+    REFRESH = "limits-refresh"
+    CHANGED = "limits-changed"
+    VIEW = "limits-view"
+    GRID = "limits-grid"
+    SUMMARY = "limits-summary"
+    DETAIL = "limits-detail"
+    # the decision panel (LDC engineers)
+    DECISION_TARGET = "limits-decision-target"
+    MODIFY_GRID = "limits-modify-grid"
+    REASON = "limits-reason"
+    APPROVE = "limits-approve"
+    REJECT = "limits-reject"
+    MODIFY = "limits-modify"
+    BULK_APPROVE = "limits-bulk-approve"
+    DECISION_MESSAGE = "limits-decision-message"
+    # the request form (aggregators and DER owners)
+    TARGET = "limits-target"
+    TRADE_DATE = "limits-trade-date"
+    LIMIT_TYPE = "limits-limit-type"
+    PEAK_FIELDS = "limits-peak-fields"
+    HE_FROM = "limits-he-from"
+    HE_TO = "limits-he-to"
+    EXPORT_KW = "limits-export-kw"
+    IMPORT_KW = "limits-import-kw"
+    CURVE_FIELDS = "limits-curve-fields"
+    CURVE_GRID = "limits-curve-grid"
+    SUBMIT = "limits-submit"
+    FORM_MESSAGE = "limits-form-message"
+    WITHDRAW = "limits-withdraw"
+    WITHDRAW_MESSAGE = "limits-withdraw-message"
+    # approved limits and their exports
+    EXPORT_DATE = "limits-export-date"
+    APPROVED_GRID = "limits-approved-grid"
+    EXPORT_CSV = "limits-export-csv"
+    EXPORT_EXCEL = "limits-export-excel"
+    EXPORT_OPENADR = "limits-export-openadr"
+    EXPORT_MESSAGE = "limits-export-message"
+    DOWNLOAD = "limits-download"
