@@ -18,10 +18,11 @@ from data.demo.catalogue import (
     TRANSMITTER,
 )
 from data.demo.places import LDCS
-from data.domain.enums import OrgKind, Role, UserStatus
+from data.domain.enums import OrgKind, OrgStatus, Role, UserStatus
 from data.domain.identifiers import user_public_id
 
 Row = dict[str, Any]
+APPLICANT_ORG_CODE = "KCSC"
 AREA_CODES = ("416", "647", "705", "519", "613", "807", "905")
 
 
@@ -38,6 +39,7 @@ class DemoOrgs:
         self.rows.append({
             "id": org_id, "code": code, "name": name, "kind": kind.value, "host_ldc_id": host_ldc_id,
             "contact_email": f"{contact}@{domain}" if contact else None, "created_at": created_at,
+            "status": OrgStatus.ACTIVE.value,
         })
         self.id_by_code[code] = org_id
         self.domain_by_code[code] = domain
@@ -61,6 +63,10 @@ def build_organisations(created_at: datetime) -> DemoOrgs:
         org_id = orgs.add(f"RES-{ldc.code}", f"Residential customers – {ldc.name}", OrgKind.DER_OWNER,
                           ldc.domain, created_at, contact=None)
         orgs.residential_owner_by_ldc[ldc.code] = org_id
+    # Named in an application for an account that the administrator has not decided yet.
+    orgs.add(APPLICANT_ORG_CODE, "Kawartha Community Solar Co-op", OrgKind.AGGREGATOR, "kawarthasolar.coop",
+             created_at, contact="info")
+    orgs.rows[-1]["status"] = OrgStatus.PENDING.value
     return orgs
 
 
@@ -102,6 +108,12 @@ def build_users(rng: random.Random, orgs: DemoOrgs, password_hash: str, created_
         if agg.code not in staffed:
             add(f"{agg.code.lower()}-desk", Role.AGGREGATOR, agg.code, _person(rng))
     add("ieso-shift2", Role.TSO_OPERATOR, IESO.code, _person(rng))
+    # Two applications waiting in the administrator's queue (no random draws: the rest of the demo is unchanged).
+    for username, role, org_code, name in (("r.okafor", Role.AGGREGATOR, APPLICANT_ORG_CODE, "Rachel Okafor"),
+                                           ("l.tremblay", Role.MANAGER, AGGREGATORS[-1].code, "Luc Tremblay")):
+        add(username, role, org_code, name)
+        rows[-1].update(status=UserStatus.PENDING.value, phone="+1-705-555-0100" if role is Role.AGGREGATOR
+                        else "+1-613-555-0100")
 
     dso_by_ldc: dict[int, int] = {}
     for row in rows:
