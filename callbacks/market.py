@@ -143,7 +143,7 @@ def _refused(exc: Exception) -> Any:
     if isinstance(exc, InvalidBid):
         return error(exc.problems)
     if isinstance(exc, BidBlocked):
-        return error([b.text for b in exc.blocks], head="Refused: a DER of this bid is unavailable in its hours")
+        return error(exc.shortfall.cause_lines(), head=f"Refused: {exc.shortfall.head()}.")
     return error([str(exc)])
 
 

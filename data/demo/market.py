@@ -2,8 +2,13 @@
 
 Deterministic from the demo seed (its own random stream, so the rest of the demo is unchanged): resource plans
 for the past week and the next day, day-ahead bids (selected or not, a few not acknowledged yet today), some
-real-time and distribution bids, bids blocked by an unavailable contributor DER, a few amendments after the
-close, and floor-price bids by the host LDC of the demo (one overridden by hand).
+real-time and distribution bids, a few amendments after the close, and floor-price bids by the host LDC of the
+demo (one overridden by hand).
+
+Resources are offered whole, within what their contributor DERs can give (a DER reported unavailable gives
+nothing: data/domain/bids.py ``capacity_shortfall``). A few resources with unavailable DERs were offered for
+tomorrow at more than the rest can give: those bids are blocked, with the reason the platform gives, so
+re-checking them (after any outage change) keeps them blocked.
 
 To keep the conflict checks of the demo readable, day-ahead bids for today and tomorrow are those of the demo
 aggregator only (others offer real-time and distribution there): every DAM bid without approved DER limits is a
@@ -20,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from data.demo.catalogue import DEMO_AGGREGATOR
-from data.domain.bids import Block, blocking_text
+from data.domain.bids import DerAvailability, capacity_shortfall
 from data.domain.enums import BidChangeKind, BidStatus, DerStatus, Market, OrgKind, Role, ServiceTag
 from data.domain.market_time import MARKET_TZ, dam_close_utc, hour_ending_start_utc
 from data.models import Bid, BidChange, ResourcePlan
@@ -31,6 +36,7 @@ Row = dict[str, Any]
 PAST_DAYS = 6
 OTHER_RESOURCES = 20  # besides every resource of the demo aggregator
 FLOOR_DERS = 6
+BLOCKED_EXAMPLES = 4  # resources offered tomorrow above what their available contributor DERs can give
 HOST_LDC = "LSH"  # the demo's host LDC (the `ldc` user)
 _STREAM = 60_917  # mixed into the seed: the market demo has its own random stream
 
@@ -66,6 +72,7 @@ class _Builder:
                 self.ders_of[d["resource_id"]].append(d)
         self.bids: list[tuple[Bid, list[tuple[BidChangeKind, datetime, int | None, int | None, bool, str | None,
                                               Row | None]]]] = []
+        self.blocked_examples = 0
 
     # -- helpers ------------------------------------------------------------------------------------------
 
@@ -92,13 +99,14 @@ class _Builder:
         demo_org = self.demo.orgs.id_by_code[DEMO_AGGREGATOR]
         for resource in self.resources():
             ders = self.ders_of[resource["id"]]
-            capacity = sum(d["capacity_kw"] for d in ders)
             roots = {self.host.get(d["ldc_id"], d["ldc_id"]) for d in ders}
-            resource_asset = {"ids": {"resource_id": resource["id"]}, "code": resource["resource_code"],
-                              "capacity": capacity, "wholesale": True, "ldc": next(iter(roots)),
-                              "distribution": len(roots) == 1 and any(d["service_tag"] != ServiceTag.WHOLESALE
-                                                                      for d in ders)}
-            unavailable = [d for d in ders if d["status"] == DerStatus.INACTIVE]
+            asset = {"ids": {"resource_id": resource["id"]}, "code": resource["resource_code"],
+                     "ders": [DerAvailability(d["id"], d["platform_id"], d["status"], d["capacity_kw"])
+                              for d in ders],
+                     "wholesale": True, "ldc": next(iter(roots)),
+                     "distribution": len(roots) == 1 and any(d["service_tag"] != ServiceTag.WHOLESALE for d in ders)}
+            fleet = sum(d["capacity_kw"] for d in ders)
+            available = sum(d["capacity_kw"] for d in ders if d["status"] == DerStatus.ACTIVE)
             org = resource["aggregator_org_id"]
             trader = self._user(org, Role.AGGREGATOR)
             for offset in range(-PAST_DAYS, 2):
@@ -114,25 +122,14 @@ class _Builder:
                                                                                "prices too low")),
                                     submitted_by_user_id=trader, created_at=_est(day - timedelta(days=1), 8))
                 self.session.add(plan)
-                if not intends or capacity <= 0:
+                if not intends or available <= 0:
                     continue
-                if unavailable and offset >= 0:
-                    # A contributor DER is reported unavailable: a resource bid would be blocked. The aggregator
-                    # offers its largest available DERs one by one instead (one blocked resource bid shows why).
-                    if offset == 1:
-                        market = Market.DAM if org == demo_org else Market.REAL_TIME
-                        self.offer(resource_asset, day, market, first, last, org, trader, unavailable)
-                    for der in sorted((d for d in ders if d["status"] == DerStatus.ACTIVE),
-                                      key=lambda d: (-d["capacity_kw"], d["id"]))[:2]:
-                        self.offers(self.der_asset(der), day, first, last, org, trader, demo_org, offset)
-                else:
-                    self.offers(resource_asset, day, first, last, org, trader, demo_org, offset)
-
-    def der_asset(self, der: Row) -> Row:
-        root = self.host.get(der["ldc_id"], der["ldc_id"])
-        return {"ids": {"der_id": der["id"]}, "code": der["platform_id"], "capacity": der["capacity_kw"],
-                "wholesale": der["service_tag"] != ServiceTag.DISTRIBUTION,
-                "distribution": der["service_tag"] != ServiceTag.WHOLESALE, "ldc": root}
+                if offset == 1 and available < fleet and self.blocked_examples < BLOCKED_EXAMPLES:
+                    # offered for the whole fleet before a contributor DER was reported unavailable: blocked
+                    self.blocked_examples += 1
+                    market = Market.DAM if org == demo_org else Market.REAL_TIME
+                    self.offer(asset, day, market, first, last, org, trader, over=True)
+                self.offers(asset, day, first, last, org, trader, demo_org, offset)
 
     def offers(self, asset: Row, day: date, first: int, last: int, org: int, trader: int | None, demo_org: int,
                offset: int) -> None:
@@ -140,21 +137,26 @@ class _Builder:
         upcoming = offset >= 0
         wholesale_today = not upcoming or org == demo_org
         if asset["wholesale"] and wholesale_today and self.rng.random() < 0.8:
-            self.offer(asset, day, Market.DAM, first, last, org, trader, [])
+            self.offer(asset, day, Market.DAM, first, last, org, trader)
         if asset["wholesale"] and self.rng.random() < (0.35 if upcoming else 0.15):
             a, b = self._hours(min(first + 1, 24))
-            self.offer(asset, day, Market.REAL_TIME, a, b, org, trader, [])
+            self.offer(asset, day, Market.REAL_TIME, a, b, org, trader)
         if asset["distribution"] and self.rng.random() < 0.3:
             a, b = self._hours(self.rng.randint(16, 19))
             ldc = asset["ldc"]
-            self.offer(asset, day, Market.DISTRIBUTION, a, b, org, trader, [],
+            self.offer(asset, day, Market.DISTRIBUTION, a, b, org, trader,
                        buyer=(ldc, self._user(ldc, Role.DSO_OPERATOR)))
 
     def offer(self, asset: Row, day: date, market: Market, first: int, last: int, org: int, trader: int | None,
-              unavailable: list[Row], buyer: tuple[int, int | None] | None = None) -> None:
+              buyer: tuple[int, int | None] | None = None, over: bool = False) -> None:
+        """One bid of the asset. ``over``: offered above what its available DERs can give (then blocked)."""
         rng = self.rng
-        capacity = asset["capacity"]
+        ders: list[DerAvailability] = asset["ders"]
+        capacity = sum(d.capacity_kw for d in ders if d.status == DerStatus.ACTIVE)
         quantity = round(capacity * rng.uniform(0.3, 0.8), 1)
+        if over:
+            fleet = sum(d.capacity_kw for d in ders)
+            quantity = round(capacity + (fleet - capacity) * rng.uniform(0.5, 0.9), 1)
         price = round(rng.uniform(35, 240) if market != Market.DISTRIBUTION else rng.uniform(60, 400), 2)
         close = dam_close_utc(day) if market == Market.DAM else hour_ending_start_utc(day, first)
         submitted = min(close, _est(day - timedelta(days=1), 8)) - timedelta(minutes=rng.randint(5, 600))
@@ -163,7 +165,7 @@ class _Builder:
                         status=BidStatus.SUBMITTED.value, created_at=submitted)
         changes: list = [(BidChangeKind.SUBMITTED, submitted, trader, org, False, None, None)]
         buyer_org, buyer_user = buyer or (self.ieso_org, self.ieso_user)
-        if rng.random() < 0.15:  # an amendment; for a trade date already closed, some came after the close
+        if not over and rng.random() < 0.15:  # an amendment; for a closed trade date, some came after the close
             late = day <= self.as_of and rng.random() < 0.5
             at = close + timedelta(minutes=rng.randint(5, 50)) if late else \
                 min(submitted + timedelta(minutes=rng.randint(10, 180)), close - timedelta(minutes=1))
@@ -173,12 +175,12 @@ class _Builder:
             changes.append((BidChangeKind.AMENDED, at, trader, org, late, detail, {"quantity_kw": old}))
         past = day < self.as_of
         decided = past or (market == Market.DAM and day == self.as_of)
-        if unavailable and not past:
-            bid.status = BidStatus.BLOCKED.value
-            bid.status_reason = blocking_text([Block(d["id"], d["platform_id"], None, f"{d['platform_id']} is reported "
-                                                     f"unavailable by its owner or aggregator") for d in unavailable])
-            changes.append((BidChangeKind.BLOCKED, submitted + timedelta(minutes=1), None, None, False,
-                            bid.status_reason, None))
+        short = capacity_shortfall(asset["code"], day, first, last, bid.quantity_kw, submitted, ders, {}) \
+            if over else None
+        if short is not None:
+            bid.status, bid.status_reason = BidStatus.BLOCKED.value, short.text[:1000]
+            changes.append((BidChangeKind.BLOCKED, submitted + timedelta(minutes=rng.randint(5, 60)), None, None,
+                            False, bid.status_reason, None))
         elif decided:
             at = (_est(day - timedelta(days=1), 12, 30) if market == Market.DAM
                   else hour_ending_start_utc(day, first) - timedelta(minutes=rng.randint(20, 90)))

@@ -4,7 +4,8 @@ Every function works in the caller's transaction: it re-checks the permission an
 of data/domain/bids.py, writes one ``BidChange`` per changed bid (who, before/after, after the close or not) and
 an audit row, and notifies whom it concerns:
 - a selection (or not) -> the aggregator, which must acknowledge a selection;
-- a bid blocked or unblocked by an outage, a constraint or an unavailable DER -> the aggregator;
+- a bid blocked or unblocked by an outage, a constraint or an unavailable DER (blocked when its quantity exceeds
+  what its DERs can still give in one of its hours) -> the aggregator;
 - a change made after the close by a person -> the system operators concerned (the IESO for wholesale bids,
   the LDCs whose territory holds the DERs for distribution bids);
 - a floor-price quantity changed (or kept, when overridden) by outage automation -> the distributor.
@@ -43,16 +44,15 @@ from data.domain.bids import (
     MAX_NOTE,
     WHOLESALE_MARKETS,
     BidDraft,
-    Block,
     DerAvailability,
     FloorAction,
     FloorBidState,
     InvalidBid,
     OutageWindow,
     PlanDraft,
+    Shortfall,
     bid_window,
-    blocking_reasons,
-    blocking_text,
+    capacity_shortfall,
     change_after_close,
     check_transition,
     close_time,
@@ -70,7 +70,7 @@ from data.domain.errors import DomainError, IllegalTransition, StaleEdit
 from data.domain.market_time import format_market, trade_date_of
 from data.domain.outages import Element
 from data.domain.supply_chain import SupplyTree
-from data.models import Bid, BidChange, Der, Notification, Organisation, Resource, ResourcePlan
+from data.models import Bid, BidChange, Der, Notification, Organisation, Outage, Resource, ResourcePlan
 from data.models.base import utcnow
 from data.queries.bids import (
     BLOCKED_KIND,
@@ -105,11 +105,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class BidBlocked(DomainError):
-    """A bid refused because one of its DERs is in an outage or constraint or reported unavailable."""
+    """A bid refused because, in some of its hours, its DERs cannot give its quantity (outages, constraints,
+    DERs reported unavailable): ``shortfall`` says which hours, how much is left and why."""
 
-    def __init__(self, blocks: Sequence[Block]) -> None:
-        self.blocks = list(blocks)
-        super().__init__(f"refused: {blocking_text(blocks)}")
+    def __init__(self, shortfall: Shortfall) -> None:
+        self.shortfall = shortfall
+        self.blocks = shortfall.blocks
+        super().__init__(f"refused: {shortfall.text}")
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,17 @@ def _snapshot(bid: Bid) -> dict[str, Any]:
             "status_reason": bid.status_reason, "version": bid.version}
 
 
-def _label(session: Session, bid: Bid) -> str:
+def _asset_code(session: Session, bid: Bid) -> str:
+    """The resource code or DER platform ID a bid offers."""
     if bid.resource_id is not None:
-        asset = session.scalar(select(Resource.resource_code).where(Resource.id == bid.resource_id))
+        code = session.scalar(select(Resource.resource_code).where(Resource.id == bid.resource_id))
     else:
-        asset = session.scalar(select(Der.platform_id).where(Der.id == bid.der_id))
+        code = session.scalar(select(Der.platform_id).where(Der.id == bid.der_id))
+    return code or f"#{bid.resource_id or bid.der_id}"
+
+
+def _label(session: Session, bid: Bid) -> str:
+    asset = _asset_code(session, bid)
     hours = (f"HE{bid.first_hour_ending}" if bid.first_hour_ending == bid.last_hour_ending
              else f"HE{bid.first_hour_ending}–{bid.last_hour_ending}")
     kind = "floor-price bid" if bid.is_floor_price else "bid"
@@ -258,10 +266,12 @@ class _Grid:
             return {}
         return outages_reaching(self.tree, ders, self._outages)
 
-    def blocks(self, trade_date: date, first_he: int, last_he: int, ders: Sequence[DerInfo]) -> list[Block]:
-        window = remaining_window(*bid_window(trade_date, first_he, last_he), self.now)
+    def shortfall(self, label: str, trade_date: date, first_he: int, last_he: int, quantity_kw: float,
+                  ders: Sequence[DerInfo]) -> Shortfall | None:
+        """Why a bid of ``quantity_kw`` on these DERs may not stand over the hours still to come (None: it may)."""
         availability = [DerAvailability(d.id, d.label, d.status, d.capacity_kw, d.status_reason) for d in ders]
-        return blocking_reasons(window, availability, self.outages_for(ders))
+        return capacity_shortfall(label, trade_date, first_he, last_he, quantity_kw, self.now, availability,
+                                  self.outages_for(ders))
 
     def in_force(self, bid: Bid, der: DerInfo) -> list[OutageWindow] | None:
         """Outages covering the rest of a floor bid's hours (None: its hours are over)."""
@@ -306,21 +316,21 @@ def _recheck(session: Session, grid: _Grid, bid: Bid, ders: Sequence[DerInfo], r
         return
     if remaining_window(*bid_window(bid.trade_date, bid.first_hour_ending, bid.last_hour_ending), now) is None:
         return
-    blocks = grid.blocks(bid.trade_date, bid.first_hour_ending, bid.last_hour_ending, ders)
-    if blocks and bid.status in BLOCKABLE_STATUSES:
+    short = grid.shortfall(_asset_code(session, bid), bid.trade_date, bid.first_hour_ending, bid.last_hour_ending,
+                           bid.quantity_kw, ders)
+    if short and bid.status in BLOCKABLE_STATUSES:
         before = _snapshot(bid)
-        bid.status, bid.status_reason = check_transition(bid.status, BidStatus.BLOCKED).value, \
-            blocking_text(blocks)[:1000]
+        bid.status, bid.status_reason = check_transition(bid.status, BidStatus.BLOCKED).value, short.text[:1000]
         _flush([bid.id], session)
         _record(session, bid, BidChangeKind.BLOCKED, None, now, before, bid.status_reason, close_hour_est, ders)
         _notify(session, [bid.submitter_org_id], BLOCKED_KIND, Severity.ALARM,
                 f"{_label(session, bid)} blocked: {bid.status_reason}", bid.id)
         result.blocked.append(bid.id)
-    elif blocks and bid.status == BidStatus.BLOCKED:
-        reason = blocking_text(blocks)[:1000]
+    elif short and bid.status == BidStatus.BLOCKED:
+        reason = short.text[:1000]
         if reason != bid.status_reason:
             bid.status_reason = reason
-    elif not blocks and bid.status == BidStatus.BLOCKED:
+    elif not short and bid.status == BidStatus.BLOCKED:
         before = _snapshot(bid)
         bid.status, bid.status_reason = check_transition(bid.status, BidStatus.SUBMITTED).value, None
         _flush([bid.id], session)
@@ -367,7 +377,9 @@ def on_outage_changed(session: Session, outage_id: int, now: datetime | None = N
     reached = ders_reached(session, outage_elements(session, outage_id), tree)
     bids = _live_bids_of(session, [d.id for d in reached],
                          sorted({d.resource_id for d in reached if d.resource_id is not None}), now)
-    return _recheck_bids(session, bids, now, close_hour_est, cause=f"outage #{outage_id}", tree=tree)
+    state = session.scalar(select(Outage.state).where(Outage.id == outage_id))
+    cause = f"outage #{outage_id} {state}" if state else f"outage #{outage_id}"
+    return _recheck_bids(session, bids, now, close_hour_est, cause=cause, tree=tree)
 
 
 def set_der_availability(session: Session, principal: Principal, der_id: int, available: bool,
@@ -447,8 +459,9 @@ def _single_territory(session: Session, market: str, label: str, ders: Sequence[
 
 def submit_bid(session: Session, principal: Principal, request: BidRequest, now: datetime | None = None,
                close_hour_est: int = DEFAULT_CLOSE_HOUR_EST) -> Bid:
-    """A new bid/offer, status submitted; refused (BidBlocked) when a DER of it is in an outage, constraint or
-    reported unavailable during the bid's hours still to come."""
+    """A new bid/offer, status submitted; refused (BidBlocked) when, in an hour still to come, its quantity
+    exceeds what its DERs can give under the outages and constraints reaching them (a DER reported unavailable
+    gives nothing)."""
     org = _submitter(principal)
     now = now or utcnow()
     label, capacity, tag, ders = _asset(session, principal, request)
@@ -460,10 +473,10 @@ def submit_bid(session: Session, principal: Principal, request: BidRequest, now:
     problems += _single_territory(session, request.market, label, ders)
     if problems:
         raise InvalidBid(problems)
-    blocks = _Grid(session, now).blocks(request.trade_date, request.first_hour_ending,  # type: ignore[arg-type]
-                                        request.last_hour_ending, ders)  # type: ignore[arg-type]
-    if blocks:
-        raise BidBlocked(blocks)
+    short = _Grid(session, now).shortfall(label, request.trade_date, request.first_hour_ending,  # type: ignore[arg-type]
+                                          request.last_hour_ending, request.quantity_kw, ders)  # type: ignore[arg-type]
+    if short:
+        raise BidBlocked(short)
     bid = Bid(resource_id=request.resource_id, der_id=request.der_id, submitter_org_id=org, market=request.market,
               trade_date=request.trade_date, first_hour_ending=request.first_hour_ending,
               last_hour_ending=request.last_hour_ending, quantity_kw=float(request.quantity_kw),  # type: ignore[arg-type]
@@ -513,9 +526,10 @@ def amend_bid(session: Session, principal: Principal, bid_id: int, expected_vers
                                      price_per_mwh, capacity, label), now)
     if problems:
         raise InvalidBid(problems)
-    blocks = _Grid(session, now).blocks(bid.trade_date, first_hour_ending, last_hour_ending, ders)  # type: ignore[arg-type]
-    if blocks:
-        raise BidBlocked(blocks)
+    short = _Grid(session, now).shortfall(label, bid.trade_date, first_hour_ending, last_hour_ending,  # type: ignore[arg-type]
+                                          quantity_kw, ders)  # type: ignore[arg-type]
+    if short:
+        raise BidBlocked(short)
     before = _snapshot(bid)
     bid.quantity_kw, bid.price_per_mwh = float(quantity_kw), float(price_per_mwh)  # type: ignore[arg-type]
     bid.first_hour_ending, bid.last_hour_ending = first_hour_ending, last_hour_ending  # type: ignore[assignment]

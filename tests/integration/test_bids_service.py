@@ -28,6 +28,7 @@ from data.models import (
 )
 from data.models.base import utcnow
 from data.queries.bids import BLOCKED_KIND, FLOOR_KIND, POST_CLOSE_KIND, SELECTION_KIND, bid_rows, change_rows
+from data.queries.outages import ders_reached, outage_elements, supply_tree
 from data.services.accounts import principal_for
 from data.services.bids import (
     BidBlocked,
@@ -125,13 +126,7 @@ def test_a_bid_is_refused_during_an_outage_with_the_reason(database: Database) -
         submit_bid(s, agg, bid_request(der, day, first=10, last=14))
     text = str(refused.value)
     assert f"#{outage_id}" in text and der.platform_id in text and f"{day} 11:00 EST" in text
-    assert refused.value.blocks[0].outage_id == outage_id
-    # the resource the DER contributes to is refused too
-    with database.session() as s:
-        capacity = s.scalar(select(func.sum(Der.capacity_kw)).where(Der.resource_id == der.resource_id,
-                                                                    Der.status == DerStatus.ACTIVE))
-    with pytest.raises(BidBlocked), database.transaction() as s:
-        submit_bid(s, agg, BidRequest(Market.DAM, day, 10, 14, min(10.0, capacity), 50.0, resource_id=der.resource_id))
+    assert refused.value.blocks[0].outage_id == outage_id and "HE12–14" in text and "0.0 kW" in text
     assert bid_count(database) == before
     # touching is not overlapping: HE15 starts when the outage ends (14:00 EST), HE11 ends when it starts
     with database.transaction() as s:
@@ -235,6 +230,83 @@ def test_an_unavailable_der_blocks_its_bids_until_it_is_available(database: Data
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "der",
                                                              AuditEntry.entity_id == str(der.id))).all()
     assert actions.count("der_availability_changed") == 2
+
+
+def a_spread_resource(db: Database, aggregator: Principal, ldc_ids: tuple[int, ...]) -> tuple[int, str, list[Der]]:
+    """(id, code, active contributor DERs) of the aggregator's wholesale resource with the most contributors, on
+    at least two feeders, the first of them in the LDC's territory."""
+    with db.session() as s:
+        best = None
+        for resource in s.scalars(select(Resource).where(Resource.aggregator_org_id == aggregator.organisation_id,
+                                                         Resource.status == DerStatus.ACTIVE,
+                                                         Resource.service_tag != "distribution")
+                                  .order_by(Resource.id)):
+            ders = list(s.scalars(select(Der).where(Der.resource_id == resource.id, Der.status == DerStatus.ACTIVE)
+                                  .order_by(Der.id)))
+            ders.sort(key=lambda d: d.ldc_id not in ldc_ids)
+            if ders and ders[0].ldc_id in ldc_ids and len({d.feeder_id for d in ders}) > 1 and \
+                    (best is None or len(ders) > len(best[2])):
+                best = (resource.id, resource.resource_code, ders)
+        assert best is not None, "the demo has such a resource"
+        for der in best[2]:
+            s.expunge(der)
+        return best
+
+
+def reached_ids(db: Database, outage_id: int) -> set[int]:
+    with db.session() as s:
+        return {d.id for d in ders_reached(s, outage_elements(s, outage_id), supply_tree(s))}
+
+
+def test_a_resource_bid_is_refused_only_above_what_its_contributors_left_can_give(database: Database) -> None:
+    ldc, agg = who(database, "ldc"), who(database, "aggregator")
+    resource_id, code, ders = a_spread_resource(database, agg, ldc.territory_ldc_ids)
+    day = day2()
+    outage_id = outage_on(database, ldc, ders[0], hour_ending_start_utc(day, 12))  # 11:00-14:00 EST: HE12-14
+    out = reached_ids(database, outage_id)
+    left = round(sum(d.capacity_kw for d in ders if d.id not in out), 1)
+    fleet = sum(d.capacity_kw for d in ders)
+    assert 0 < left < fleet
+    with pytest.raises(BidBlocked) as refused, database.transaction() as s:
+        submit_bid(s, agg, BidRequest(Market.DAM, day, 10, 14, left + 1, 50.0, resource_id=resource_id))
+    short = refused.value.shortfall
+    assert [h.hour_ending for h in short.hours] == [12, 13, 14] and short.available_kw == pytest.approx(left)
+    text = str(refused.value)
+    assert code in text and f"{left + 1:,.1f} kW offered" in text and f"{left:,.1f} kW available in HE12–14" in text
+    assert f"#{outage_id}" in text and ders[0].platform_id in text
+    assert {b.der_id for b in refused.value.blocks} == out & {d.id for d in ders}
+    with database.transaction() as s:  # what the others can give is offered normally, then and over the outage
+        bid_id = submit_bid(s, agg, BidRequest(Market.DAM, day, 10, 14, left, 50.0, resource_id=resource_id)).id
+        whole = submit_bid(s, agg, BidRequest(Market.DAM, day, 15, 16, fleet, 50.0, resource_id=resource_id)).id
+    assert stored(database, bid_id).status == stored(database, whole).status == BidStatus.SUBMITTED
+    # one more contributor reported unavailable: the kept bid at the limit is blocked, and unblocked after
+    spare = next(d for d in ders if d.id not in out)
+    with database.transaction() as s:
+        result = set_der_availability(s, agg, spare.id, False, "inverter replaced")
+    assert bid_id in result.blocked and whole in result.blocked
+    blocked = stored(database, bid_id)
+    assert blocked.status == BidStatus.BLOCKED and "HE12–14" in blocked.status_reason
+    assert "inverter replaced" in blocked.status_reason and f"{left - spare.capacity_kw:,.1f} kW" in \
+        blocked.status_reason
+    with database.transaction() as s:
+        assert {bid_id, whole} <= set(set_der_availability(s, agg, spare.id, True).unblocked)
+
+
+def test_a_constraint_blocks_a_bid_only_above_what_it_leaves(database: Database) -> None:
+    ldc, agg = who(database, "ldc"), who(database, "aggregator")
+    der = a_der(database, agg, ldc.territory_ldc_ids)
+    day = day2()
+    half = round(der.capacity_kw / 2, 1)
+    with database.transaction() as s:
+        low = submit_bid(s, agg, bid_request(der, day, quantity=half)).id
+        high = submit_bid(s, agg, bid_request(der, day, first=13, last=15, quantity=der.capacity_kw)).id
+    outage_id = outage_on(database, ldc, der, hour_ending_start_utc(day, 14), kind=OutageKind.CONSTRAINT,
+                          derate_pct=40.0)  # 13:00-16:00 EST: HE14-16 at 60 %
+    assert stored(database, low).status == BidStatus.SUBMITTED
+    blocked = stored(database, high)
+    assert blocked.status == BidStatus.BLOCKED and f"#{outage_id}" in blocked.status_reason
+    assert f"{der.capacity_kw * 0.6:,.1f} kW available in HE14–15" in blocked.status_reason
+    assert "de-rate 40 %" in blocked.status_reason
 
 
 # --- floor-price bids -------------------------------------------------------------------------------------

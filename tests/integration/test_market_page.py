@@ -18,7 +18,7 @@ from data.domain.market_time import trade_date_of
 from data.models import Bid, Der, Enrolment, Program, Resource, User
 from data.models.base import utcnow
 from data.services.accounts import principal_for
-from data.services.bids import BidRequest, submit_bid
+from data.services.bids import BidRequest, set_der_availability, submit_bid
 from tests.support import post_callback, sign_in
 
 GRID = f"{Ids.GRID}.rowData"
@@ -179,6 +179,21 @@ def test_the_bid_form_names_bad_fields_and_submits_good_ones(client, app, databa
     with database.session() as s:
         bid = s.scalars(select(Bid).order_by(Bid.id.desc())).first()
         assert bid.der_id == der.id and bid.quantity_kw == 4.5 and bid.price_per_mwh == 72.5
+
+
+def test_a_refused_bid_says_which_hours_lack_capacity_and_why(client, app, database) -> None:  # type: ignore[no-untyped-def]
+    aggregator = who(database, "aggregator")
+    der = own_der(database, aggregator)
+    with database.transaction() as s:
+        set_der_availability(s, aggregator, der.id, False, "inverter <b>replaced</b>")
+    with database.session() as s:
+        before = s.scalar(select(func.count()).select_from(Bid))
+    sign_in(client, "aggregator")
+    text = text_of(post_callback(client, app, FORM, form(f"der:{der.id}"), triggered=f"{Ids.FORM_SUBMIT}.n_clicks"))
+    assert f"Refused: {der.platform_id}: 4.5 kW offered but only 0.0 kW available in HE9\\u201313" in text
+    assert "reported unavailable" in text and "inverter <b>replaced</b>" in text  # text, never markup
+    with database.session() as s:
+        assert s.scalar(select(func.count()).select_from(Bid)) == before
 
 
 def test_ieso_selects_and_the_aggregator_acknowledges_through_the_page(client, app, database) -> None:  # type: ignore[no-untyped-def]

@@ -15,13 +15,15 @@ from data.domain.bids import (
     FloorBidState,
     OutageWindow,
     PlanDraft,
+    Shortfall,
     bid_window,
-    blocking_reasons,
-    blocking_text,
+    capacity_shortfall,
     change_after_close,
     check_transition,
     close_time,
+    der_available,
     floor_quantity,
+    hourly_availability,
     is_after_close,
     market_accepts,
     outages_reaching,
@@ -174,6 +176,15 @@ def test_only_changes_of_what_is_offered_are_flagged_after_close() -> None:
 # --- windows and blocking ---------------------------------------------------------------------------------
 
 
+def shortfall(quantity: float, outages: list[OutageWindow] | dict[int, list[OutageWindow]], first: int = 14,
+              last: int = 18, now: datetime = NOW, ders: list[DerAvailability] | None = None) -> Shortfall | None:
+    """A bid of ``quantity`` kW on DER (or ``ders``) over HE first..last of DAY, the outages given per DER id
+    (a plain list: they all reach DER 7)."""
+    by_der = outages if isinstance(outages, dict) else {7: outages}
+    return capacity_shortfall("ON-RES-00001" if ders else DER.label, DAY, first, last, quantity, now,
+                              ders or [DER], by_der)
+
+
 def test_he24_window_ends_at_midnight_est() -> None:
     start, end = bid_window(DAY, 24, 24)
     assert start == est(DAY, 23) and end == est(DAY + timedelta(days=1), 0)
@@ -181,56 +192,134 @@ def test_he24_window_ends_at_midnight_est() -> None:
     assert remaining_window(start, end, end) is None
 
 
-def test_an_outage_over_the_bid_hours_blocks_it_with_the_reason() -> None:
-    window = bid_window(DAY, 14, 18)  # 13:00-18:00 EST
-    blocks = blocking_reasons(window, [DER], {7: [outage(est(DAY, 16), est(DAY, 20), oid=42)]})
-    assert len(blocks) == 1 and blocks[0].outage_id == 42 and blocks[0].der_id == 7
-    text = blocks[0].text
-    assert "ON-DER-0000007" in text and "#42" in text and "Feeder F1" in text
-    assert f"{DAY} 16:00 EST" in text and f"{DAY} 20:00 EST" in text and "full outage" in text
+def test_a_full_outage_blocks_a_der_bid_naming_hours_kw_and_the_outage() -> None:
+    found = shortfall(100.0, [outage(est(DAY, 16), est(DAY, 20), oid=42)])  # HE14-18 = 13:00-18:00 EST
+    assert found is not None and [h.hour_ending for h in found.hours] == [17, 18]
+    assert found.available_kw == 0 and found.blocks[0].outage_id == 42 and found.blocks[0].der_id == 7
+    text = found.text
+    assert text.startswith("ON-DER-0000007: 100.0 kW offered but only 0.0 kW available in HE17–18 of 2026-07-15 "
+                           "(EST), reduced by 1 outage on 1 DER: ")
+    assert "reduced by 1 outage on 1 DER" in text and "ON-DER-0000007 is inside forced outage #42 (active)" in text
+    assert "Feeder F1" in text and f"{DAY} 16:00 EST" in text and f"{DAY} 20:00 EST" in text
+    assert "full outage" in text
 
 
 def test_touching_windows_do_not_block() -> None:
-    window = bid_window(DAY, 14, 18)  # [13:00, 18:00) EST
-    before = outage(est(DAY, 9), est(DAY, 13))
-    after = outage(est(DAY, 18), est(DAY, 22))
-    assert blocking_reasons(window, [DER], {7: [before, after]}) == []
-    overlapping_by_five_minutes = outage(est(DAY, 17, 55), est(DAY, 22))
-    assert len(blocking_reasons(window, [DER], {7: [overlapping_by_five_minutes]})) == 1
-    he24 = bid_window(DAY, 24, 24)
-    assert blocking_reasons(he24, [DER], {7: [outage(est(DAY + timedelta(days=1), 0), None)]}) == []
-    assert len(blocking_reasons(he24, [DER], {7: [outage(est(DAY, 23, 55), None)]})) == 1
+    before = outage(est(DAY, 9), est(DAY, 13))  # ends as HE14 (13:00-14:00 EST) starts
+    after = outage(est(DAY, 18), est(DAY, 22))  # starts as HE18 ends
+    assert shortfall(500.0, [before, after]) is None
+    found = shortfall(1.0, [outage(est(DAY, 17, 55), est(DAY, 22))])
+    assert found is not None and [h.hour_ending for h in found.hours] == [18]
+    assert shortfall(1.0, [outage(est(DAY + timedelta(days=1), 0), None)], 24, 24) is None
+    assert shortfall(1.0, [outage(est(DAY, 23, 55), None)], 24, 24) is not None
 
 
 def test_which_outages_count() -> None:
-    window = bid_window(DAY, 14, 18)
     over = (est(DAY, 12), est(DAY, 20))
-    assert blocking_reasons(window, [DER], {7: [outage(*over, state=OutageState.CANCELLED)]}) == []
-    assert len(blocking_reasons(window, [DER], {7: [outage(*over, state=OutageState.PLANNED)]})) == 1
-    # without an end: in force until restored
-    assert len(blocking_reasons(window, [DER], {7: [outage(est(DAY, 1), None)]})) == 1
+    assert shortfall(1.0, [outage(*over, state=OutageState.CANCELLED)]) is None
+    assert shortfall(1.0, [outage(*over, state=OutageState.PLANNED)]) is not None
+    assert shortfall(1.0, [outage(est(DAY, 1), None)]) is not None  # without an end: in force until restored
     # restored at 13:00 EST: the outage ended as the bid's hours began
-    assert blocking_reasons(window, [DER], {7: [outage(est(DAY, 1), est(DAY, 13), state=OutageState.RESTORED)]}) == []
-    # a constraint blocks too, and says how much it leaves
-    (block,) = blocking_reasons(window, [DER], {7: [outage(*over, kind=OutageKind.CONSTRAINT, derate=40)]})
-    assert "constraint" in block.text and "de-rate 40 %" in block.text
+    assert shortfall(1.0, [outage(est(DAY, 1), est(DAY, 13), state=OutageState.RESTORED)]) is None
+
+
+def test_a_constraint_blocks_a_der_bid_only_above_what_it_leaves() -> None:
+    over = (est(DAY, 12), est(DAY, 20))
+    derate = outage(*over, kind=OutageKind.CONSTRAINT, derate=40)  # 500 kW -> 300 kW
+    assert shortfall(300.0, [derate]) is None
+    found = shortfall(300.5, [derate])
+    assert found is not None and found.available_kw == 300 and len(found.hours) == 5
+    assert "300.0 kW available in HE14–18" in found.text
+    assert "constraint #1" in found.text and "de-rate 40 %" in found.text
+    capped = outage(*over, kind=OutageKind.CONSTRAINT, max_kw=200)
+    assert shortfall(200.0, [capped]) is None and shortfall(250.0, [capped]) is not None
+    # a cap above the capacity takes nothing away and is named nowhere
+    assert shortfall(500.0, [outage(*over, kind=OutageKind.CONSTRAINT, max_kw=800)]) is None
+    # several at once: the least any of them leaves
+    both = shortfall(201.0, [derate, outage(*over, oid=2, kind=OutageKind.CONSTRAINT, max_kw=200)])
+    assert both is not None and both.available_kw == 200 and {b.outage_id for b in both.blocks} == {1, 2}
 
 
 def test_only_the_hours_still_to_come_count() -> None:
-    start, end = bid_window(DAY, 10, 18)
-    morning = outage(est(DAY, 8), est(DAY, 12))
-    assert len(blocking_reasons(remaining_window(start, end, est(DAY, 11)), [DER], {7: [morning]})) == 1
-    assert blocking_reasons(remaining_window(start, end, est(DAY, 12)), [DER], {7: [morning]}) == []
-    assert blocking_reasons(None, [DER], {7: [morning]}) == []
+    morning = outage(est(DAY, 8), est(DAY, 12))  # 08:00-12:00 EST: HE9-12
+    found = shortfall(10.0, [morning], 10, 18, now=est(DAY, 11, 30))
+    assert found is not None and [h.hour_ending for h in found.hours] == [12]
+    assert shortfall(10.0, [morning], 10, 18, now=est(DAY, 12)) is None
+    assert shortfall(10.0, [morning], 10, 12, now=est(DAY, 12)) is None  # all over: nothing to block
+    assert [h.hour_ending for h in hourly_availability(DAY, 10, 18, est(DAY, 12), [DER], {})] == list(range(13, 19))
 
 
-def test_an_unavailable_der_blocks_with_its_reason() -> None:
-    off = DerAvailability(8, "ON-DER-0000008", DerStatus.INACTIVE, 100.0, "inverter replaced")
-    blocks = blocking_reasons(bid_window(DAY, 14, 18), [DER, off], {})
-    assert [b.der_id for b in blocks] == [8] and blocks[0].outage_id is None
-    assert "unavailable" in blocks[0].text and "inverter replaced" in blocks[0].text
-    many = [DerAvailability(i, f"ON-DER-{i:07d}", DerStatus.INACTIVE) for i in range(1, 6)]
-    assert blocking_text(blocking_reasons(bid_window(DAY, 1, 2), many, {})).endswith("(and 2 more)")
+def test_an_unavailable_der_always_blocks_its_own_bid_with_its_reason() -> None:
+    off = DerAvailability(7, "ON-DER-0000007", DerStatus.INACTIVE, 500.0, "inverter replaced")
+    found = capacity_shortfall(off.label, DAY, 14, 18, 0.1, NOW, [off], {})
+    assert found is not None and found.available_kw == 0 and found.blocks[0].outage_id is None
+    assert "reported unavailable" in found.text and "inverter replaced" in found.text
+    assert "reduced by 1 DER reported unavailable" in found.text
+
+
+RESOURCE = [DerAvailability(1, "ON-DER-0000001", DerStatus.ACTIVE, 500.0),
+            DerAvailability(2, "ON-DER-0000002", DerStatus.ACTIVE, 300.0),
+            DerAvailability(3, "ON-DER-0000003", DerStatus.ACTIVE, 200.0)]
+
+
+def test_a_resource_bid_is_blocked_only_when_the_contributors_left_cannot_deliver_it() -> None:
+    # DER 2 (300 kW) out during HE15-16 (14:00-16:00 EST): 700 kW left then, 1000 kW in the other hours
+    out = {2: [outage(est(DAY, 14), est(DAY, 16), oid=8)]}
+    assert shortfall(700.0, out, ders=RESOURCE) is None
+    found = shortfall(700.5, out, ders=RESOURCE)
+    assert found is not None and [h.hour_ending for h in found.hours] == [15, 16]
+    assert found.text.startswith("ON-RES-00001: 700.5 kW offered but only 700.0 kW available in HE15–16 of "
+                                 "2026-07-15")
+    assert "ON-DER-0000002 is inside forced outage #8" in found.text and "ON-DER-0000001" not in found.text
+    hours = {h.hour_ending: h for h in hourly_availability(DAY, 14, 18, NOW, RESOURCE, out)}
+    assert hours[14].available_kw == 1000 and hours[15].available_kw == 700 and hours[15].capacity_kw == 1000
+    assert hours[14].causes == () and [c.der_id for c in hours[15].causes] == [2]
+
+
+def test_a_resource_with_an_unavailable_der_still_offers_the_rest() -> None:
+    ders = [*RESOURCE[:2], DerAvailability(3, "ON-DER-0000003", DerStatus.INACTIVE, 200.0, "battery swap")]
+    assert shortfall(800.0, {}, ders=ders) is None
+    found = shortfall(900.0, {}, ders=ders)
+    assert found is not None and found.available_kw == 800 and len(found.hours) == 5
+    assert "800.0 kW available in HE14–18" in found.text and "battery swap" in found.text
+
+
+def test_hours_with_different_capacity_are_named_separately() -> None:
+    out = {1: [outage(est(DAY, 13), est(DAY, 15), oid=5)],  # HE14-15: -500
+           2: [outage(est(DAY, 14), est(DAY, 16), oid=6, kind=OutageKind.CONSTRAINT, derate=50)]}  # HE15-16: -150
+    found = shortfall(900.0, out, ders=RESOURCE)
+    assert found is not None
+    assert [(h.hour_ending, h.available_kw) for h in found.hours] == [(14, 500), (15, 350), (16, 850)]
+    assert "only 500.0 kW available in HE14, 350.0 kW in HE15, 850.0 kW in HE16 of" in found.text
+    assert "reduced by 2 outages on 2 DERs" in found.text and found.available_kw == 350
+
+
+def test_many_causes_are_counted_with_a_few_examples() -> None:
+    ders = [DerAvailability(i, f"ON-DER-{i:07d}", DerStatus.ACTIVE, 100.0) for i in range(1, 13)]
+    ders += [DerAvailability(i, f"ON-DER-{i:07d}", DerStatus.INACTIVE, 100.0, "fleet check") for i in (13, 14)]
+    feeder = outage(est(DAY, 12), est(DAY, 20), oid=21)
+    station = outage(est(DAY, 12), est(DAY, 20), oid=22, kind=OutageKind.CONSTRAINT, max_kw=50)
+    others = [outage(est(DAY, 12), est(DAY, 20), oid=30 + i) for i in range(3)]
+    by_der = {i: [feeder] for i in range(1, 9)} | {9: [station], 10: [station], 11: others[:2], 12: others[2:]}
+    found = shortfall(300.0, by_der, ders=ders)
+    assert found is not None and found.available_kw == 100  # 2 x 50 kW under the cap, the rest out
+    text = found.text
+    assert "reduced by 5 outages on 12 DERs and 2 DERs reported unavailable" in text
+    assert "ON-DER-0000001, ON-DER-0000002, ON-DER-0000003 and 5 more are inside forced outage #21" in text
+    assert "ON-DER-0000009, ON-DER-0000010 are inside constraint #22" in text
+    assert text.endswith("(and 3 more)") and len(found.cause_lines()) == 4
+    unavailable = Shortfall("R", DAY, 1.0, found.hours).cause_lines(shown=10)[-1]
+    assert unavailable == ("ON-DER-0000013 (fleet check), ON-DER-0000014 (fleet check) are reported unavailable "
+                           "by their owner or aggregator")
+
+
+def test_der_available_with_an_outage_on_an_unavailable_der_names_both() -> None:
+    off = DerAvailability(7, "ON-DER-0000007", DerStatus.INACTIVE, 500.0)
+    kw, causes = der_available(off, [outage(est(DAY, 12), est(DAY, 20), oid=3)], *bid_window(DAY, 14, 14))
+    assert kw == 0 and [c.outage_id for c in causes] == [None, 3]
+    kw, causes = der_available(DER, [outage(est(DAY, 12), est(DAY, 20), oid=3, state=OutageState.CANCELLED)],
+                               *bid_window(DAY, 14, 14))
+    assert kw == 500 and causes == ()
 
 
 @dataclass(frozen=True)
@@ -261,8 +350,9 @@ def test_a_host_ldc_outage_reaches_an_embedded_ders_bid_and_nothing_sideways_or_
     assert [o.outage_id for o in reached[1]] == [5, 6]
     assert 2 not in reached and 3 not in reached
     bidder = DerAvailability(1, "ON-DER-0000001", DerStatus.ACTIVE, 50.0)
-    (block, _) = blocking_reasons(bid_window(DAY, 14, 18), [bidder], reached)
-    assert block.outage_id == 5 and "ON-DER-0000001" in block.text
+    found = capacity_shortfall(bidder.label, DAY, 14, 18, 10.0, NOW, [bidder], reached)
+    assert found is not None and [b.outage_id for b in found.blocks] == [5, 6]
+    assert "ON-DER-0000001" in found.text
     # a transmission outage at the TS reaches every DER below it
     ieso = outage(est(DAY, 12), est(DAY, 20), oid=9, kind=OutageKind.TRANSMISSION)
     assert set(outages_reaching(tree, [embedded, sideways, upstream], [(ieso, [Element(station_id=1)])])) == {1, 2, 3}
