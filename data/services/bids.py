@@ -93,8 +93,8 @@ from data.services import audit
 
 __all__ = [
     "AUDIT_ENTITY", "BidBlocked", "BidRequest", "RecheckResult", "acknowledge_selection", "amend_bid",
-    "clear_floor_override", "on_outage_changed", "override_floor", "save_resource_plan", "select_bids",
-    "set_der_availability", "submit_bid", "submit_floor_bids", "withdraw_bid",
+    "clear_floor_override", "on_outage_changed", "on_outages_changed", "override_floor", "save_resource_plan",
+    "select_bids", "set_der_availability", "submit_bid", "submit_floor_bids", "withdraw_bid",
 ]
 
 AUDIT_ENTITY = "bid"
@@ -370,15 +370,27 @@ def _live_bids_of(session: Session, der_ids: Sequence[int], resource_ids: Sequen
 def on_outage_changed(session: Session, outage_id: int, now: datetime | None = None,
                       close_hour_est: int = DEFAULT_CLOSE_HOUR_EST) -> RecheckResult:
     """After an outage or constraint was logged, edited, started, restored or cancelled: block the live bids of
-    the DERs it reaches over their hours (and unblock those nothing blocks any more); move floor-price quantities.
-    Called by the outage service in its transaction."""
+    the DERs it reaches whose quantity their DERs can no longer give in some hour (and unblock those nothing
+    blocks any more); move floor-price quantities. Called by the outage service in its transaction."""
+    return on_outages_changed(session, [outage_id], now, close_hour_est)
+
+
+def on_outages_changed(session: Session, outage_ids: Sequence[int], now: datetime | None = None,
+                       close_hour_est: int = DEFAULT_CLOSE_HOUR_EST) -> RecheckResult:
+    """``on_outage_changed`` for several outages at once (a feed file of IESO transmission outages): the bids
+    reached by any of them are checked once."""
     now = now or utcnow()
+    ids = list(dict.fromkeys(outage_ids))
+    if not ids:
+        return RecheckResult()
     tree = supply_tree(session)
-    reached = ders_reached(session, outage_elements(session, outage_id), tree)
+    reached = {d.id: d for i in ids for d in ders_reached(session, outage_elements(session, i), tree)}.values()
     bids = _live_bids_of(session, [d.id for d in reached],
                          sorted({d.resource_id for d in reached if d.resource_id is not None}), now)
-    state = session.scalar(select(Outage.state).where(Outage.id == outage_id))
-    cause = f"outage #{outage_id} {state}" if state else f"outage #{outage_id}"
+    states = dict(session.execute(select(Outage.id, Outage.state).where(Outage.id.in_(ids))).all())
+    causes = [f"outage #{i} {states[i]}" if i in states else f"outage #{i}" for i in ids]
+    cause = causes[0] if len(causes) == 1 else f"{len(causes)} outages changed: " + ", ".join(causes[:3]) + \
+        (", …" if len(causes) > 3 else "")
     return _recheck_bids(session, bids, now, close_hour_est, cause=cause, tree=tree)
 
 

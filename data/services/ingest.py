@@ -25,7 +25,7 @@ from data.models import Der, DispatchInstruction, Feeder, Outage, OutageElement,
 from data.models.base import utcnow
 from data.pollers.parsers.ldc_records import GridElementUpdate, Measurement
 from data.pollers.parsers.records import DispatchRecord, Observation, TxOutage
-from data.services import audit
+from data.services import audit, bids
 
 __all__ = ["COPY_THRESHOLD", "apply_grid_updates", "measurement_kind", "observation_kind", "upsert_dispatches",
            "upsert_measurements", "upsert_observations", "upsert_readings", "upsert_tx_outages"]
@@ -337,13 +337,15 @@ def upsert_tx_outages(
     now: datetime | None = None,
     warnings: list[str] | None = None,
 ) -> int:
-    """Mirror IESO transmission outages (read-only, keyed by OutageID), linked to the stations they name."""
+    """Mirror IESO transmission outages (read-only, keyed by OutageID), linked to the stations they name. The bids
+    below the stations of every outage inserted or changed are checked again, as for an LDC's outage (blocked,
+    unblocked, floor-price quantities moved: data/services/bids.py ``on_outages_changed``)."""
     now = now or utcnow()
     match = _StationMatcher(session)
     items = list(outages)
     existing = {o.external_id: o for o in session.scalars(
         select(Outage).where(Outage.external_id.in_([o.outage_id for o in items])))}
-    changed = 0
+    touched_rows: list[Outage] = []
     for outage in items:
         if outage.planned_start_utc is None:
             _warn(warnings, f"outage {outage.outage_id}: no PlannedStart; not stored")
@@ -376,9 +378,11 @@ def upsert_tx_outages(
         if {e.station_id for e in row.elements} != stations:
             row.elements = [OutageElement(station_id=s) for s in sorted(stations)]
             touched = True
-        changed += touched
+        if touched:
+            touched_rows.append(row)
     session.flush()
-    return changed
+    bids.on_outages_changed(session, [row.id for row in touched_rows], now)
+    return len(touched_rows)
 
 
 # --- IESO dispatch instructions ----------------------------------------------------------------------

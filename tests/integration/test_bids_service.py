@@ -2,6 +2,7 @@
 automation and overrides, selection -> notification -> acknowledgement, post-close logging, plans, locking."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,7 +11,17 @@ from sqlalchemy import func, select
 from data.access import AccessDenied, Principal
 from data.db import Database
 from data.domain.bids import InvalidBid
-from data.domain.enums import BidChangeKind, BidStatus, DerStatus, Market, OutageKind, OutageState, Role, Severity
+from data.domain.enums import (
+    BidChangeKind,
+    BidStatus,
+    DerStatus,
+    Market,
+    OrgKind,
+    OutageKind,
+    OutageState,
+    Role,
+    Severity,
+)
 from data.domain.errors import DomainError, IllegalTransition, StaleEdit
 from data.domain.market_time import dam_close_utc, hour_ending_start_utc, trade_date_of
 from data.models import (
@@ -20,6 +31,7 @@ from data.models import (
     Der,
     Enrolment,
     Notification,
+    Organisation,
     Outage,
     Program,
     Resource,
@@ -27,6 +39,7 @@ from data.models import (
     User,
 )
 from data.models.base import utcnow
+from data.pollers.parsers.records import OutageEquipment, TxOutage
 from data.queries.bids import BLOCKED_KIND, FLOOR_KIND, POST_CLOSE_KIND, SELECTION_KIND, bid_rows, change_rows
 from data.queries.outages import ders_reached, outage_elements, supply_tree
 from data.services.accounts import principal_for
@@ -44,6 +57,7 @@ from data.services.bids import (
     submit_floor_bids,
     withdraw_bid,
 )
+from data.services.ingest import upsert_tx_outages
 from data.services.outages import change_state, log_outage
 
 
@@ -396,6 +410,44 @@ def test_who_may_submit_floor_bids_and_for_which_ders(database: Database) -> Non
         submit_floor_bids(s, ldc, [der.id], day, 8, 20)
     with pytest.raises(InvalidBid, match="already has a floor-price bid"), database.transaction() as s:
         submit_floor_bids(s, ldc, [der.id], day, 12, 22)
+
+
+def test_an_ieso_transmission_outage_blocks_bids_and_moves_floor_bids_like_an_ldc_outage(database: Database) -> None:
+    ldc, agg = who(database, "ldc"), who(database, "aggregator")
+    der, fder = a_der(database, agg, ldc.territory_ldc_ids), floor_der(database, ldc)
+    day = day2()
+    with database.transaction() as s:
+        bid_id = submit_bid(s, agg, bid_request(der, day)).id  # HE10-14
+        (floor,) = submit_floor_bids(s, ldc, [fder.id], day, 8, 20)
+        floor_id = floor.id
+        ieso = s.scalar(select(Organisation.id).where(Organisation.kind == OrgKind.ISO))
+        names = [s.get(Station, d.station_id).name for d in (der, fder)]
+    start = hour_ending_start_utc(day, 12)
+    report = TxOutage("TX-4711", start, start + timedelta(hours=3), "1", "Approved",
+                      [OutageEquipment(f"{name} T{n}", "TR", "230", None) for n, name in enumerate(names, 1)])
+    with database.transaction() as s:
+        assert upsert_tx_outages(s, [report], ieso) == 1
+        outage_id = s.scalar(select(Outage.id).where(Outage.external_id == "TX-4711"))
+    blocked = stored(database, bid_id)
+    assert blocked.status == BidStatus.BLOCKED and f"transmission outage #{outage_id}" in blocked.status_reason
+    assert "HE12–14" in blocked.status_reason and der.platform_id in blocked.status_reason
+    assert changes(database, bid_id)[-1].kind == BidChangeKind.BLOCKED
+    assert f"#{bid_id}" in notes(database, agg.organisation_id, BLOCKED_KIND)[-1].text
+    reduced = stored(database, floor_id)
+    assert reduced.quantity_kw == 0 and reduced.base_quantity_kw == fder.capacity_kw
+    assert f"#{outage_id}" in changes(database, floor_id)[-1].detail
+    logged = len(changes(database, bid_id)) + len(changes(database, floor_id))
+    with database.transaction() as s:  # the same report again changes nothing
+        assert upsert_tx_outages(s, [report], ieso) == 0
+    assert len(changes(database, bid_id)) + len(changes(database, floor_id)) == logged
+    with database.transaction() as s:  # the IESO cancels it
+        assert upsert_tx_outages(s, [dataclasses.replace(report, status="Cancelled")], ieso) == 1
+    back = stored(database, bid_id)
+    assert back.status == BidStatus.SUBMITTED and back.status_reason is None
+    last = changes(database, bid_id)[-1]
+    assert last.kind == BidChangeKind.UNBLOCKED and f"outage #{outage_id} cancelled" in last.detail
+    restored = stored(database, floor_id)
+    assert restored.quantity_kw == fder.capacity_kw and restored.base_quantity_kw is None
 
 
 # --- selection and acknowledgement ------------------------------------------------------------------------
