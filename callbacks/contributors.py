@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
 from callbacks.inputs import int_list, str_list
-from components.contributor_template import TEMPLATE_NAME, table_csv, table_xlsx, template_csv, template_xlsx
+from components.contributor_template import TEMPLATE_NAME, template_csv, template_xlsx
 from components.contributor_views import (
     LOG_HEADERS,
     history_rows,
@@ -26,6 +26,7 @@ from components.contributor_views import (
     result_panel,
 )
 from components.ids import Contributors
+from components.spreadsheet import table_csv, table_xlsx
 from data.access import AccessDenied, Permission
 from data.domain.contributor_upload import MAX_FILE_BYTES
 from data.domain.enums import DerStatus, UploadStatus

@@ -1,18 +1,16 @@
-"""The contributor DER list template (CSV and Excel), and the enrolment log export, for dcc.Download."""
+"""The contributor DER list template (CSV and Excel), for dcc.Download."""
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Alignment
 
+from components.spreadsheet import bold_header, workbook_bytes
 from data.domain.contributor_upload import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, NEW_DER_REQUIRED
 
 TEMPLATE_NAME = "contributor-ders-template"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GENERAL_NOTES = (
     "One row per DER. Keep the header row; column names are not case-sensitive and the order is free.",
     "Nothing is applied unless every row is valid: the preview lists each problem as (row, column, problem).",
@@ -26,27 +24,12 @@ GENERAL_NOTES = (
 )
 
 
-def safe_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula is exported as plain text (prefixed with an apostrophe)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def template_csv() -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in COLUMNS])
     writer.writerow([c.example for c in COLUMNS])
     return buffer.getvalue()
-
-
-def _bold_header(sheet: Worksheet, widths: Sequence[int]) -> None:
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
-    sheet.freeze_panes = "A2"
 
 
 def template_xlsx() -> bytes:
@@ -60,7 +43,7 @@ def template_xlsx() -> bytes:
     for cell in ders[2]:
         cell.data_type = "s"  # text, so Excel keeps "-80.2482" and dates exactly as typed
         cell.number_format = "@"
-    _bold_header(ders, [max(12, len(c.name) + 3) for c in COLUMNS])
+    bold_header(ders, [max(12, len(c.name) + 3) for c in COLUMNS])
     notes = book.create_sheet("Notes")
     notes.append(["Column", "Required", "What to enter"])
     for c in COLUMNS:
@@ -71,31 +54,5 @@ def template_xlsx() -> bytes:
         notes.append(["", "", line])
     for row in notes.iter_rows(min_row=2):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    _bold_header(notes, (30, 10, 110))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def table_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return buffer.getvalue()
-
-
-def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    _bold_header(sheet, [max(12, min(40, len(h) + 6)) for h in headers])
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    bold_header(notes, (30, 10, 110))
+    return workbook_bytes(book)

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from components.spreadsheet import add_table, workbook_bytes
 from data.domain.market_time import MARKET_TZ
 from data.queries.outages import HistoryRow, OutageRow
 
@@ -16,8 +15,6 @@ OUTAGE_HEADERS = ("Outage ID", "State", "Kind", "Elements", "Start (EST)", "Esti
                   "Restored (EST)", "De-rate (%)", "Maximum (kW)", "Reporter", "Description", "IESO outage ID")
 HISTORY_HEADERS = ("Outage ID", "When (EST)", "Change", "State after", "By", "Note")
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
-# A text cell starting with one of these would be read as a formula by a spreadsheet (CSV/formula injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _est(ts: datetime | None) -> datetime | None:
@@ -27,21 +24,10 @@ def _est(ts: datetime | None) -> datetime | None:
 
 def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[object]],
            time_columns: Sequence[int]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in rows:
-        sheet.append(list(values))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                cell.data_type = "s"  # stored as the text it is, never as a formula
+    add_table(sheet, headers, rows, widths=[max(12, min(60, len(h) + 4)) for h in headers])
     for index in time_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             cell.number_format = TIME_FORMAT
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for column, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(1, column).column_letter].width = max(12, min(60, len(header) + 4))
 
 
 def outage_workbook(outages: Sequence[OutageRow], history: Sequence[HistoryRow]) -> bytes:
@@ -56,6 +42,4 @@ def outage_workbook(outages: Sequence[OutageRow], history: Sequence[HistoryRow])
         for o in outages), time_columns=(5, 6, 7))
     _sheet(book.create_sheet("History"), HISTORY_HEADERS, (
         (h.outage_id, _est(h.at), h.action, h.state, h.who, h.note) for h in history), time_columns=(2,))
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

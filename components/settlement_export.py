@@ -1,12 +1,7 @@
-"""The settlement report as files: CSV (the payments table) and Excel (payments, by party, reconciliation, rates).
-
-Text that a spreadsheet would run as a formula (starting with = + - @, or a tab / carriage return) is written with
-a leading apostrophe, so it stays text (CSV/formula injection).
-"""
+"""The settlement report as files: CSV (the payments table) and Excel (payments, by party, reconciliation, rates),
+guarded against formula injection by `components.spreadsheet`."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
@@ -14,11 +9,11 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from components.settlement_views import DISCLAIMER
+from components.spreadsheet import add_table, table_csv, workbook_bytes
 from data.domain.enums import Market
 from data.domain.settlement import window_text
 from data.queries.settlement import MARKET_LABELS, SettlementReport
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EVENT_HEADERS = ("Event", "Trade date (EST)", "Window (EST)", "Party (aggregator)", "Resource", "Buyer", "Service",
                  "Program", "Activated kW", "Delivered MWh", "% delivered", "Run time h", "Activation $",
                  "Availability $", "Delivery $", "Non-performance charge $", "Net $", "Status")
@@ -26,13 +21,6 @@ PARTY_HEADERS = ("Party (aggregator)", "Events", "Delivered MWh", "Run time h", 
                  "Delivery $", "Non-performance charge $", "Net $")
 FLAG_HEADERS = ("Flag", "DER", "Overlap (EST)", "Buyer 1", "Event 1", "Buyer 2", "Event 2", "MWh in event 1",
                 "MWh in event 2", "MWh at stake", "$ at stake", "Finding")
-
-
-def safe_cell(value: object) -> object:
-    """A text cell a spreadsheet would read as a formula gets a leading apostrophe; anything else is unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def event_rows(report: SettlementReport) -> list[tuple[object, ...]]:
@@ -67,26 +55,12 @@ def _title(report: SettlementReport) -> str:
 
 def csv_text(report: SettlementReport) -> str:
     """The payments table, one row per event, after a title line that says what it is (and is not)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([safe_cell(_title(report))])
-    writer.writerow(EVENT_HEADERS)
-    for row in event_rows(report):
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue()
+    return table_csv(EVENT_HEADERS, event_rows(report), title=_title(report))
 
 
 def _sheet(sheet: Worksheet, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    sheet.append([safe_cell(title)])
+    add_table(sheet, headers, rows, title=title, widths=[max(12, min(48, len(h) + 4)) for h in headers])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(list(headers))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    sheet.freeze_panes = "A3"
-    for column, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(2, column).column_letter].width = max(12, min(48, len(header) + 4))
 
 
 def workbook(report: SettlementReport) -> bytes:
@@ -107,6 +81,4 @@ def workbook(report: SettlementReport) -> bytes:
     rate_rows.append(("Performance threshold % of activated energy", rates.performance_threshold_pct, None, None))
     _sheet(book.create_sheet("Rates"), title, ("Market / rule", "Activation $/MW per event",
                                                "Availability $/MWh activated", "Delivery $/MWh"), rate_rows)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

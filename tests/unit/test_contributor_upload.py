@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from components.contributor_template import safe_cell, table_csv, template_csv, template_xlsx
+from components.contributor_template import template_csv, template_xlsx
+from components.spreadsheet import safe_cell, table_csv
 from data.domain import contributor_upload as cu
 from data.domain.contributor_plan import (
     ExistingDer,
