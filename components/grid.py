@@ -27,7 +27,9 @@ def data_grid(grid_id: str, columns: list[dict[str, Any]], rows: list[dict[str, 
         dashGridOptions=grid_options,
         getRowId=f"params.data.{row_id}" if row_id else None,
         columnSize="responsiveSizeToFit",
-        csvExportParams={"fileName": f"{grid_id}.csv"},
+        # the formula-injection guard of components/spreadsheet.py, in the browser (assets/js/grid-functions.js)
+        csvExportParams={"fileName": f"{grid_id}.csv",
+                         "processCellCallback": {"function": "safeCsvCell(params.value)"}},
         className="ag-theme-quartz td-grid",
         style={"height": height, "width": "100%"},
     )
