@@ -34,33 +34,22 @@ from data.domain.enums import BidChangeKind, BidStatus, Market
 from data.domain.errors import DomainError
 from data.domain.market_time import trade_date_of
 from data.models.base import utcnow
-from data.queries.bids import (
-    FLOOR_CHANGE_KINDS,
-    BidFilters,
-    bid_row,
-    bid_rows,
-    change_rows,
-    consolidated_rows,
-    floor_candidates,
-    market_alerts,
-    plan_history,
-    plan_rows,
-    post_close_rows,
-)
+from data.queries.bid_assets import floor_candidates
+from data.queries.bid_changes import FLOOR_CHANGE_KINDS, change_rows, post_close_rows
+from data.queries.bids import BidFilters, bid_row, bid_rows, consolidated_rows, market_alerts
+from data.queries.resource_plans import plan_history, plan_rows
+from data.services.bid_rechecks import set_der_availability
 from data.services.bids import (
     BidBlocked,
     BidRequest,
     acknowledge_selection,
     amend_bid,
-    clear_floor_override,
-    override_floor,
-    save_resource_plan,
     select_bids,
-    set_der_availability,
     submit_bid,
-    submit_floor_bids,
     withdraw_bid,
 )
+from data.services.floor_bids import clear_floor_override, override_floor, submit_floor_bids
+from data.services.resource_plans import save_resource_plan
 
 RECENT_DAYS = 7
 MAX_NUMBER_TEXT = 30

@@ -17,7 +17,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from data.domain.bids import MARKET_LABELS
 from data.domain.enums import Market
 from data.domain.market_time import MARKET_TZ
-from data.queries.bids import BidRow, ChangeRow, PlanHistoryRow, PlanRow
+from data.queries.bid_changes import ChangeRow
+from data.queries.bids import BidRow
+from data.queries.resource_plans import PlanHistoryRow, PlanRow
 
 BID_HEADERS = ("Bid ID", "Status", "Market", "Resource / DER", "Name", "Trade date", "First HE (EST)",
                "Last HE (EST)", "Quantity (kW)", "Price ($/MWh)", "Floor price", "Set by hand", "Base quantity (kW)",

@@ -12,7 +12,9 @@ from data.domain.bids import MARKET_LABELS, MAX_NOTE, PRICE_CEILING_PER_MWH, PRI
 from data.domain.enums import BidChangeKind, BidStatus, Market, Severity
 from data.domain.limits.timing import format_countdown
 from data.domain.market_time import format_market, trade_date_of
-from data.queries.bids import AlertRow, AssetRow, BidRow, ChangeRow, PlanHistoryRow, PlanRow
+from data.queries.bid_changes import ChangeRow
+from data.queries.bids import AlertRow, AssetRow, BidRow
+from data.queries.resource_plans import PlanHistoryRow, PlanRow
 
 AWAITING = "awaiting"  # the ack column's text for a selection not acknowledged yet starts with this
 HOURS = [{"label": f"HE{h}", "value": str(h)} for h in range(1, 25)]

@@ -28,7 +28,7 @@ from components.market_views import (
 from data.access import Permission, Principal
 from data.domain.enums import Role
 from data.models.base import utcnow
-from data.queries.bids import der_choices, resource_choices
+from data.queries.bid_assets import der_choices, resource_choices
 
 dash.register_page(
     __name__, path="/market", name="Bids & offers", title="Bids & offers · T-D Coordination",

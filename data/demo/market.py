@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from data.demo.catalogue import DEMO_AGGREGATOR
-from data.domain.bids import DerAvailability, capacity_shortfall
+from data.domain.bid_availability import DerAvailability, capacity_shortfall
 from data.domain.enums import BidChangeKind, BidStatus, DerStatus, Market, OrgKind, Role, ServiceTag
 from data.domain.market_time import MARKET_TZ, dam_close_utc, hour_ending_start_utc
 from data.models import Bid, BidChange, ResourcePlan

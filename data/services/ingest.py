@@ -25,7 +25,7 @@ from data.models import Der, DispatchInstruction, Feeder, Outage, OutageElement,
 from data.models.base import utcnow
 from data.pollers.parsers.ldc_records import GridElementUpdate, Measurement
 from data.pollers.parsers.records import DispatchRecord, Observation, TxOutage
-from data.services import audit, bids
+from data.services import audit, bid_rechecks
 
 __all__ = ["COPY_THRESHOLD", "apply_grid_updates", "measurement_kind", "observation_kind", "upsert_dispatches",
            "upsert_measurements", "upsert_observations", "upsert_readings", "upsert_tx_outages"]
@@ -337,9 +337,7 @@ def upsert_tx_outages(
     now: datetime | None = None,
     warnings: list[str] | None = None,
 ) -> int:
-    """Mirror IESO transmission outages (read-only, keyed by OutageID), linked to the stations they name. The bids
-    below the stations of every outage inserted or changed are checked again, as for an LDC's outage (blocked,
-    unblocked, floor-price quantities moved: data/services/bids.py ``on_outages_changed``)."""
+    """Mirror IESO transmission outages (read-only, keyed by OutageID) on the stations they name; recheck bids below."""
     now = now or utcnow()
     match = _StationMatcher(session)
     items = list(outages)
@@ -381,7 +379,7 @@ def upsert_tx_outages(
         if touched:
             touched_rows.append(row)
     session.flush()
-    bids.on_outages_changed(session, [row.id for row in touched_rows], now)
+    bid_rechecks.on_outages_changed(session, [row.id for row in touched_rows], now)
     return len(touched_rows)
 
 
