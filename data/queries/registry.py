@@ -9,7 +9,7 @@ duplicate check needs every registration, and it returns nothing but platform ID
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -137,13 +137,6 @@ def status_counts(session: Session, principal: Principal) -> dict[str, int]:
         return {}
     return {status: n for status, n in session.execute(
         select(Der.status, func.count(Der.id)).where(der_scope(principal)).group_by(Der.status))}
-
-
-def visible_der_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:
-    wanted = list(ids)[:MAX_ROWS]
-    if not wanted or principal.is_guest:
-        return set()
-    return set(session.scalars(select(Der.id).where(Der.id.in_(wanted), der_scope(principal))))
 
 
 # --- the LDC's approval queue -----------------------------------------------------------------------------
@@ -334,7 +327,3 @@ def assessment_flags(session: Session, principal: Principal, *, today: date, lim
     findings = flagged((AssessmentRecord(r[0], r[3], r[6], r[7], r[8], r[9]) for r in rows), today=today)
     out = [AssessmentRow(*by_id[f.key][:10], reasons=f.text) for f in findings[:limit]]
     return out, len(findings)
-
-
-def assessment_count(session: Session, principal: Principal, *, today: date) -> int:
-    return assessment_flags(session, principal, today=today, limit=0)[1]
