@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -14,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
-from callbacks.inputs import int_list, str_list
+from callbacks.inputs import int_list, parse_day, str_list
 from components.contributor_template import TEMPLATE_NAME, template_csv, template_xlsx
 from components.contributor_views import (
     LOG_HEADERS,
@@ -172,22 +171,13 @@ def history(_shown):  # type: ignore[no-untyped-def]
         return history_rows(upload_history(s, principal))
 
 
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) > 30:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def parse_log_filters(ldcs: Any, der_states: Any, enrolment_states: Any, day: Any) -> LogFilters:
     """Filter values from the browser -> LogFilters; anything unrecognised is ignored."""
     return LogFilters(
         ldc_ids=int_list(ldcs),
         der_statuses=tuple(v for v in str_list(der_states) if v in {s.value for s in DerStatus}),
         enrolment_statuses=tuple(v for v in str_list(enrolment_states) if v in ENROLMENT_STATES),
-        on_date=_day(day),
+        on_date=parse_day(day),
     )
 
 

@@ -1,9 +1,15 @@
 """Defensive parsing of values that arrive from the browser: never trust their type or size."""
 from __future__ import annotations
 
+import math
+import re
+from datetime import date
 from typing import Any
 
 MAX_ITEMS = 200
+MAX_DATE_TEXT = 30  # "2026-07-15" or "2026-07-15T00:00:00" from a date picker; anything longer is junk
+MAX_NUMBER_TEXT = 30
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # "12,500.5": commas between groups of three only
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -40,3 +46,44 @@ def parse_bounds(value: Any) -> tuple[float, float, float, float] | None:
     if not (-90 <= s <= n <= 90 and -180 <= w <= e <= 180):
         return None
     return s, w, n, e
+
+
+def parse_day(value: Any) -> date | None:
+    """A date picker's value ("YYYY-MM-DD", perhaps with a time after it) -> date; None for anything else."""
+    if not isinstance(value, str) or len(value) > MAX_DATE_TEXT:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def is_blank(value: Any) -> bool:
+    """Nothing typed: None or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_number(value: Any, label: str, problems: list[str], *, required: bool = False) -> float | None:
+    """A number typed in a form (the browser sends a number, a text or anything) -> a finite float.
+
+    Blank: None, and "<label>: required" in ``problems`` when ``required``. Junk, a bool, text longer than
+    MAX_NUMBER_TEXT, an infinity or NaN: None and "<label>: not a number". Thousands separators are read
+    ("12,500.5"), a decimal comma is not ("1,5" is not a number rather than fifteen)."""
+    if is_blank(value):
+        if required:
+            problems.append(f"{label}: required")
+        return None
+    number: float | None = None
+    if isinstance(value, int | float | str) and not isinstance(value, bool) and \
+            (not isinstance(value, str) or len(value) <= MAX_NUMBER_TEXT):
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and _THOUSANDS.fullmatch(text):
+            text = text.replace(",", "")
+        try:
+            number = float(text)
+        except (ValueError, OverflowError):  # junk text, or an integer beyond any float
+            number = None
+    if number is None or not math.isfinite(number):
+        problems.append(f"{label}: not a number")
+        return None
+    return number

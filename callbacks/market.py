@@ -5,8 +5,7 @@ Browser values are parsed defensively; every refusal becomes a message naming th
 the role and the scope."""
 from __future__ import annotations
 
-import math
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
@@ -14,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db, settings
-from callbacks.inputs import int_list, str_list
+from callbacks.inputs import int_list, parse_day, parse_number, str_list
 from components.ids import Market as Ids
 from components.market_export import bid_history_csv, market_workbook, plan_history_csv
 from components.market_views import (
@@ -52,7 +51,6 @@ from data.services.floor_bids import clear_floor_override, override_floor, submi
 from data.services.resource_plans import save_resource_plan
 
 RECENT_DAYS = 7
-MAX_NUMBER_TEXT = 30
 MESSAGES = [Input(Ids.FORM_MESSAGE, "children"), Input(Ids.ACTION_MESSAGE, "children"),
             Input(Ids.SELECT_MESSAGE, "children"), Input(Ids.FLOOR_MESSAGE, "children"),
             Input(Ids.FLOOR_OVERRIDE_MESSAGE, "children"), Input(Ids.AVAIL_MESSAGE, "children"),
@@ -61,15 +59,6 @@ FILTERS = [State(Ids.FILTER_DATE, "date"), State(Ids.FILTER_MARKET, "value"), St
 
 
 # --- parsing ----------------------------------------------------------------------------------------------
-
-
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) > 30:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def _int(value: Any) -> int | None:
@@ -82,30 +71,12 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _number(value: Any, label: str, problems: list[str]) -> float | None:
-    """A number typed in a form (a number, a string or junk); a problem naming the field when unreadable."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        problems.append(f"{label}: required")
-        return None
-    number: float | None = None
-    if isinstance(value, int | float | str) and not isinstance(value, bool) and \
-            (not isinstance(value, str) or len(value) <= MAX_NUMBER_TEXT):
-        try:
-            number = float(str(value).replace(",", "").strip()) if isinstance(value, str) else float(value)
-        except (ValueError, OverflowError):
-            number = None
-    if number is None or not math.isfinite(number):
-        problems.append(f"{label}: not a number")
-        return None
-    return number
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
 def parse_filters(day: Any, markets: Any, statuses: Any) -> BidFilters:
-    trade_date = _day(day)
+    trade_date = parse_day(day)
     return BidFilters(trade_date=trade_date,
                       markets=tuple(m for m in str_list(markets) if m in set(Market)),
                       statuses=tuple(s for s in str_list(statuses) if s in set(BidStatus)),
@@ -172,7 +143,7 @@ def refresh(day, markets, statuses, *_triggers):  # type: ignore[no-untyped-def]
           *MESSAGES)
 @requires(Permission.VIEW_BIDS)
 def consolidated(day, *_triggers):  # type: ignore[no-untyped-def]
-    trade_date = _day(day) or trade_date_of(utcnow()) + timedelta(days=1)
+    trade_date = parse_day(day) or trade_date_of(utcnow()) + timedelta(days=1)
     with db().session() as s:
         return asset_grid_rows(consolidated_rows(s, principal_or_refuse(), trade_date))
 
@@ -230,11 +201,11 @@ def submit(_n, market, asset, day, first, last, quantity, price):  # type: ignor
     resource_id, der_id = _asset(asset)
     if resource_id is None and der_id is None:
         problems.append("asset: pick one of your resources or DERs")
-    trade_date = _day(day)
+    trade_date = parse_day(day)
     if trade_date is None:
         problems.append("trade date: pick a date")
-    kw = _number(quantity, "quantity", problems)
-    dollars = _number(price, "price", problems)
+    kw = parse_number(quantity, "quantity", problems, required=True)
+    dollars = parse_number(price, "price", problems, required=True)
     if problems:
         return error(problems)
     request = BidRequest(market=market if isinstance(market, str) else "", trade_date=trade_date,
@@ -268,8 +239,8 @@ def act(_a, _w, _k, selected, quantity, price, first, last, reason):  # type: ig
         return error(["bid: tick exactly one of your bids"])
     bid_id, version = one
     problems: list[str] = []
-    kw = _number(quantity, "quantity", problems) if action == Ids.AMEND else None
-    dollars = _number(price, "price", problems) if action == Ids.AMEND else None
+    kw = parse_number(quantity, "quantity", problems, required=True) if action == Ids.AMEND else None
+    dollars = parse_number(price, "price", problems, required=True) if action == Ids.AMEND else None
     if problems:
         return error(problems)
     try:
@@ -328,7 +299,7 @@ def save_plan(_n, resource, day, intends, first, last, note):  # type: ignore[no
     offer = {"yes": True, "no": False}.get(intends) if isinstance(intends, str) else None
     try:
         with db().transaction() as s:
-            plan, late = save_resource_plan(s, principal, resource_id=resource_id, trade_date=_day(day),
+            plan, late = save_resource_plan(s, principal, resource_id=resource_id, trade_date=parse_day(day),
                                             intends_to_offer=offer, first_hour_ending=_int(first),
                                             last_hour_ending=_int(last), note=_text(note),
                                             close_hour_est=_close_hour())
@@ -372,7 +343,7 @@ def decide(_s, _n, selected):  # type: ignore[no-untyped-def]
 @callback(Output(Ids.FLOOR_DERS, "options"), Input(Ids.FLOOR_DATE, "date"))
 @requires(Permission.VIEW_BIDS)
 def floor_options(day):  # type: ignore[no-untyped-def]
-    trade_date = _day(day)
+    trade_date = parse_day(day)
     if trade_date is None:
         return []
     with db().session() as s:  # empty for anyone who may not submit floor-price bids
@@ -389,7 +360,7 @@ def submit_floor(_n, ders, day, first, last):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     try:
         with db().transaction() as s:
-            bids = submit_floor_bids(s, principal, list(int_list(ders)), _day(day), _int(first), _int(last),
+            bids = submit_floor_bids(s, principal, list(int_list(ders)), parse_day(day), _int(first), _int(last),
                                      close_hour_est=_close_hour())
             reduced = sum(b.base_quantity_kw is not None for b in bids)
             text = f"{len(bids)} floor-price bid(s) submitted at $0/MWh" + (
@@ -413,7 +384,7 @@ def floor_override(_o, _c, selected, quantity, note):  # type: ignore[no-untyped
     if one is None:
         return error(["bid: tick exactly one floor-price bid"])
     problems: list[str] = []
-    kw = _number(quantity, "quantity", problems) if ctx.triggered_id == Ids.FLOOR_OVERRIDE else None
+    kw = parse_number(quantity, "quantity", problems, required=True) if ctx.triggered_id == Ids.FLOOR_OVERRIDE else None
     if problems:
         return error(problems)
     try:

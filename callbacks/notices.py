@@ -4,7 +4,6 @@ defensively; refusals and bad input become messages in the page, nothing is save
 from __future__ import annotations
 
 import json
-import math
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
-from callbacks.inputs import str_list
+from callbacks.inputs import parse_number, str_list
 from components.ids import Notices, Shell
 from components.notice_form import LOCATION_KINDS, location_hidden
 from components.notice_views import (
@@ -64,7 +63,6 @@ from data.services.notices import (
 )
 
 MAX_TEXT = 1000
-MAX_NUMBER_TEXT = 30
 WINDOWS = {"1d": (timedelta(hours=12), timedelta(days=1)), "2d": (timedelta(hours=12), timedelta(days=2)),
            "7d": (timedelta(days=1), timedelta(days=6))}
 CHANGES = [Input(Notices.SAVED, "data"), Input(Notices.ACTED, "data"), Input(Notices.ACKED, "data"),
@@ -233,25 +231,6 @@ def station_feeders(station, feeder):  # type: ignore[no-untyped-def]
     return options, keep
 
 
-def _number(value: Any, label: str, problems: list[str]) -> float | None:
-    """A number typed in the form: the browser sends a number, a text or anything; None when blank."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str) or (
-            isinstance(value, str) and len(value) > MAX_NUMBER_TEXT):
-        problems.append(f"{label}: not a number")
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        problems.append(f"{label}: not a number")
-        return None
-    if not math.isfinite(number):
-        problems.append(f"{label}: not a number")
-        return None
-    return number
-
-
 def _time(value: Any, label: str, problems: list[str]) -> datetime | None:
     try:
         return parse_market_time(value, label)
@@ -306,7 +285,7 @@ def read_form(kind, service, title, location_kind, station, feeder, zone, area, 
         kind=kind if isinstance(kind, str) and len(kind) < 40 else "",
         service_type=service if isinstance(service, str) and len(service) <= 40 else "",
         title=_text(title, "title", problems, 1000) or "", location=location,
-        size_mw=_number(size, "size", problems), start=_time(start, "start", problems),
+        size_mw=parse_number(size, "size", problems), start=_time(start, "start", problems),
         end=_time(end, "end", problems), response_deadline=_time(deadline, "response deadline", problems),
         recurrence=_text(recurrence, "recurrence", problems, 80))
     unreadable = {problem_field(p) for p in problems}

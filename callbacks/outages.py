@@ -2,8 +2,7 @@
 changes and the CSV / Excel exports. Browser values are parsed defensively; refusals become messages."""
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -12,7 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
-from callbacks.inputs import int_list, str_list
+from callbacks.inputs import int_list, is_blank, parse_day, parse_number, str_list
 from components.ids import Outages, Shell
 from components.outage_export import outage_workbook
 from components.outage_views import alerts_view, detail_view, timeline_figure, when
@@ -44,25 +43,15 @@ from data.queries.outages import (
 from data.services.outages import change_state, log_outage
 
 MAX_TEXT = 100
-MAX_NUMBER_TEXT = 30
 
 FILTER_STATES = [State(Outages.FILTER_STATE, "value"), State(Outages.FILTER_KIND, "value"),
                  State(Outages.FILTER_LDC, "value"), State(Outages.FILTER_DATES, "start_date"),
                  State(Outages.FILTER_DATES, "end_date"), State(Outages.FILTER_TEXT, "value")]
 
 
-def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) > 30:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def parse_filters(states: Any, kinds: Any, ldcs: Any, first: Any, last: Any, text: Any) -> OutageFilters:
     """Filter values from the browser -> OutageFilters; anything unrecognised is ignored."""
-    first_day, last_day = _day(first), _day(last)
+    first_day, last_day = parse_day(first), parse_day(last)
     return OutageFilters(
         states=tuple(s for s in str_list(states) if s in set(OutageState)),
         kinds=tuple(k for k in str_list(kinds) if k in set(OutageKind)),
@@ -165,27 +154,6 @@ def feeder_options(station):  # type: ignore[no-untyped-def]
         return [{"label": label, "value": i} for i, label in feeder_choices(s, principal, station_id)], []
 
 
-def _number(value: Any, label: str, problems: list[str]) -> float | None:
-    """A number typed in the form (the browser sends a number, a string or junk); None when blank."""
-    if not _given(value):
-        return None
-    number: float | None = None
-    short = not isinstance(value, str) or len(value) <= MAX_NUMBER_TEXT
-    if isinstance(value, int | float | str) and not isinstance(value, bool) and short:
-        try:
-            number = float(value)
-        except (ValueError, OverflowError):  # junk text, or an integer beyond any float
-            number = None
-    if number is None or not math.isfinite(number):
-        problems.append(f"{label}: not a number")
-        return None
-    return number
-
-
-def _given(value: Any) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
 def _time(value: Any, label: str, problems: list[str]) -> datetime | None:
     try:
         return parse_market_time(value, label)
@@ -215,9 +183,9 @@ def submit_outage(_n, kind, station, feeders, start, end, derate, max_kw, descri
     feeder_ids = int_list(feeders)
     station_ids = () if feeder_ids else int_list(station)
     start_at = _time(start, "start", problems)
-    end_at = _time(end, "estimated restoration", problems) if _given(end) else None
-    derate_pct = _number(derate, "de-rate", problems)
-    max_value = _number(max_kw, "maximum kW", problems)
+    end_at = _time(end, "estimated restoration", problems) if not is_blank(end) else None
+    derate_pct = parse_number(derate, "de-rate", problems)
+    max_value = parse_number(max_kw, "maximum kW", problems)
     if description is not None and not isinstance(description, str):
         problems.append("description: must be text")
         description = None

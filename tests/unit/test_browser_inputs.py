@@ -1,9 +1,11 @@
 """Parsing of values that come from the browser: hostile input never raises."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from callbacks.inputs import int_list, parse_bounds, str_list
+from callbacks.inputs import int_list, is_blank, parse_bounds, parse_day, parse_number, str_list
 
 
 @pytest.mark.parametrize(
@@ -29,3 +31,40 @@ def test_bad_bounds_are_none(value: object) -> None:
 
 def test_bounds() -> None:
     assert parse_bounds([[43.5, -80.0], [44.0, -79.0]]) == (43.5, -80.0, 44.0, -79.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2026-07-15", date(2026, 7, 15)), ("2026-07-15T00:00:00", date(2026, 7, 15)), ("2026-02-30", None),
+     ("15/07/2026", None), ("", None), (None, None), (20260715, None), (["2026-07-15"], None),
+     ("2026-07-15" + " " * 30, None)],
+)
+def test_parse_day(value: object, expected: date | None) -> None:
+    assert parse_day(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(5, 5.0), (2.5, 2.5), ("  42 ", 42.0), ("-3", -3.0), ("1e3", 1000.0), ("1,000", 1000.0),
+     ("12,500.5", 12500.5), ("-1,234,567", -1234567.0)],
+)
+def test_parse_number_reads_numbers(value: object, expected: float) -> None:
+    problems: list[str] = []
+    assert parse_number(value, "quantity", problems) == expected and problems == []
+
+
+@pytest.mark.parametrize(
+    "value", ["lots", "1,5", "1,00", True, float("nan"), float("inf"), "1e400", 10**400, "9" * 31, [1], {"$ne": 1}],
+)
+def test_parse_number_names_the_field_for_junk(value: object) -> None:
+    problems: list[str] = []
+    assert parse_number(value, "quantity", problems) is None
+    assert problems == ["quantity: not a number"]
+
+
+def test_a_blank_number_is_none_and_required_only_when_asked() -> None:
+    for blank in (None, "", "   "):
+        problems: list[str] = []
+        assert is_blank(blank) and parse_number(blank, "price", problems) is None and problems == []
+        assert parse_number(blank, "price", problems, required=True) is None and problems == ["price: required"]
+    assert not is_blank(0) and not is_blank("0")
