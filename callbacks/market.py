@@ -5,6 +5,7 @@ Browser values are parsed defensively; every refusal becomes a message naming th
 the role and the scope."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -111,6 +112,16 @@ def _close_hour() -> int:
     return settings().dam_close_hour_est
 
 
+def _change(work: Callable[[Any], str]) -> Any:
+    """Run one change in a transaction: its message when done, the refusal (each field named) when not."""
+    try:
+        with db().transaction() as s:
+            text = work(s)
+    except (DomainError, AccessDenied) as exc:
+        return _refused(exc)
+    return done(text)
+
+
 # --- views ------------------------------------------------------------------------------------------------
 
 
@@ -211,14 +222,12 @@ def submit(_n, market, asset, day, first, last, quantity, price):  # type: ignor
     request = BidRequest(market=market if isinstance(market, str) else "", trade_date=trade_date,
                          first_hour_ending=_int(first), last_hour_ending=_int(last), quantity_kw=kw,
                          price_per_mwh=dollars, resource_id=resource_id, der_id=der_id)
-    try:
-        with db().transaction() as s:
-            bid = submit_bid(s, principal, request, close_hour_est=_close_hour())
-            text = f"Bid #{bid.id} submitted: {bid.quantity_kw:,.1f} kW @ ${bid.price_per_mwh:,.2f}/MWh, " \
-                   f"{bid.trade_date} HE{bid.first_hour_ending}–{bid.last_hour_ending}."
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    return done(text)
+
+    def work(s: Any) -> str:
+        bid = submit_bid(s, principal, request, close_hour_est=_close_hour())
+        return f"Bid #{bid.id} submitted: {bid.quantity_kw:,.1f} kW @ ${bid.price_per_mwh:,.2f}/MWh, " \
+               f"{bid.trade_date} HE{bid.first_hour_ending}–{bid.last_hour_ending}."
+    return _change(work)
 
 
 @callback(
@@ -243,22 +252,18 @@ def act(_a, _w, _k, selected, quantity, price, first, last, reason):  # type: ig
     dollars = parse_number(price, "price", problems, required=True) if action == Ids.AMEND else None
     if problems:
         return error(problems)
-    try:
-        with db().transaction() as s:
-            if action == Ids.AMEND:
-                bid = amend_bid(s, principal, bid_id, version, quantity_kw=kw, price_per_mwh=dollars,
-                                first_hour_ending=_int(first), last_hour_ending=_int(last),
-                                close_hour_est=_close_hour())
-                text = f"Bid #{bid.id} amended ({bid.status})."
-            elif action == Ids.WITHDRAW:
-                withdraw_bid(s, principal, bid_id, version, _text(reason), close_hour_est=_close_hour())
-                text = f"Bid #{bid_id} withdrawn."
-            else:
-                acknowledge_selection(s, principal, bid_id, version, close_hour_est=_close_hour())
-                text = f"Selection of bid #{bid_id} acknowledged."
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    return done(text)
+
+    def work(s: Any) -> str:
+        if action == Ids.AMEND:
+            bid = amend_bid(s, principal, bid_id, version, quantity_kw=kw, price_per_mwh=dollars,
+                            first_hour_ending=_int(first), last_hour_ending=_int(last), close_hour_est=_close_hour())
+            return f"Bid #{bid.id} amended ({bid.status})."
+        if action == Ids.WITHDRAW:
+            withdraw_bid(s, principal, bid_id, version, _text(reason), close_hour_est=_close_hour())
+            return f"Bid #{bid_id} withdrawn."
+        acknowledge_selection(s, principal, bid_id, version, close_hour_est=_close_hour())
+        return f"Selection of bid #{bid_id} acknowledged."
+    return _change(work)
 
 
 @callback(
@@ -274,14 +279,12 @@ def availability(_off, _on, der, reason):  # type: ignore[no-untyped-def]
     if der_id is None:
         return error(["DER: pick one of your DERs"])
     available = ctx.triggered_id == Ids.AVAIL_ON
-    try:
-        with db().transaction() as s:
-            result = set_der_availability(s, principal, der_id, available, _text(reason),
-                                          close_hour_est=_close_hour())
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    word = "available again" if available else "unavailable"
-    return done(f"DER reported {word}: {len(result.blocked)} bid(s) blocked, {len(result.unblocked)} unblocked.")
+
+    def work(s: Any) -> str:
+        result = set_der_availability(s, principal, der_id, available, _text(reason), close_hour_est=_close_hour())
+        word = "available again" if available else "unavailable"
+        return f"DER reported {word}: {len(result.blocked)} bid(s) blocked, {len(result.unblocked)} unblocked."
+    return _change(work)
 
 
 @callback(
@@ -297,17 +300,14 @@ def save_plan(_n, resource, day, intends, first, last, note):  # type: ignore[no
     if resource_id is None:
         return error(["resource: pick one of your resources"])
     offer = {"yes": True, "no": False}.get(intends) if isinstance(intends, str) else None
-    try:
-        with db().transaction() as s:
-            plan, late = save_resource_plan(s, principal, resource_id=resource_id, trade_date=parse_day(day),
-                                            intends_to_offer=offer, first_hour_ending=_int(first),
-                                            last_hour_ending=_int(last), note=_text(note),
-                                            close_hour_est=_close_hour())
-            text = f"Plan for {plan.trade_date} saved" + (
-                " after the DAM close: logged and shown to the IESO." if late else ".")
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    return done(text)
+
+    def work(s: Any) -> str:
+        plan, late = save_resource_plan(s, principal, resource_id=resource_id, trade_date=parse_day(day),
+                                        intends_to_offer=offer, first_hour_ending=_int(first),
+                                        last_hour_ending=_int(last), note=_text(note), close_hour_est=_close_hour())
+        return f"Plan for {plan.trade_date} saved" + (
+            " after the DAM close: logged and shown to the IESO." if late else ".")
+    return _change(work)
 
 
 # --- the buyer --------------------------------------------------------------------------------------------
@@ -326,15 +326,14 @@ def decide(_s, _n, selected):  # type: ignore[no-untyped-def]
     if not ticked:
         return error(["bids: tick at least one submitted bid"])
     chosen = ctx.triggered_id == Ids.SELECT
-    try:
-        with db().transaction() as s:
-            decided = select_bids(s, principal, ticked, chosen, close_hour_est=_close_hour())
-            ids = ", ".join(f"#{b.id}" for b in decided)
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    word = BidChangeKind.SELECTED if chosen else BidChangeKind.NOT_SELECTED
-    tail = " The aggregator is asked to acknowledge." if chosen else " The aggregator is told."
-    return done(f"{len(decided)} bid(s) {word.value.replace('_', ' ')}: {ids}.{tail}")
+
+    def work(s: Any) -> str:
+        decided = select_bids(s, principal, ticked, chosen, close_hour_est=_close_hour())
+        ids = ", ".join(f"#{b.id}" for b in decided)
+        word = BidChangeKind.SELECTED if chosen else BidChangeKind.NOT_SELECTED
+        tail = " The aggregator is asked to acknowledge." if chosen else " The aggregator is told."
+        return f"{len(decided)} bid(s) {word.value.replace('_', ' ')}: {ids}.{tail}"
+    return _change(work)
 
 
 # --- the distributor's floor-price bids -------------------------------------------------------------------
@@ -358,16 +357,14 @@ def floor_options(day):  # type: ignore[no-untyped-def]
 @requires(Permission.SUBMIT_FLOOR_BIDS)
 def submit_floor(_n, ders, day, first, last):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
-    try:
-        with db().transaction() as s:
-            bids = submit_floor_bids(s, principal, list(int_list(ders)), parse_day(day), _int(first), _int(last),
-                                     close_hour_est=_close_hour())
-            reduced = sum(b.base_quantity_kw is not None for b in bids)
-            text = f"{len(bids)} floor-price bid(s) submitted at $0/MWh" + (
-                f"; {reduced} reduced at once by an outage or constraint." if reduced else ".")
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    return done(text)
+
+    def work(s: Any) -> str:
+        bids = submit_floor_bids(s, principal, list(int_list(ders)), parse_day(day), _int(first), _int(last),
+                                 close_hour_est=_close_hour())
+        reduced = sum(b.base_quantity_kw is not None for b in bids)
+        return f"{len(bids)} floor-price bid(s) submitted at $0/MWh" + (
+            f"; {reduced} reduced at once by an outage or constraint." if reduced else ".")
+    return _change(work)
 
 
 @callback(
@@ -387,17 +384,15 @@ def floor_override(_o, _c, selected, quantity, note):  # type: ignore[no-untyped
     kw = parse_number(quantity, "quantity", problems, required=True) if ctx.triggered_id == Ids.FLOOR_OVERRIDE else None
     if problems:
         return error(problems)
-    try:
-        with db().transaction() as s:
-            if ctx.triggered_id == Ids.FLOOR_OVERRIDE:
-                bid = override_floor(s, principal, one[0], one[1], kw, _text(note), close_hour_est=_close_hour())
-                text = f"Floor-price bid #{bid.id} set by hand to {bid.quantity_kw:,.1f} kW."
-            else:
-                bid = clear_floor_override(s, principal, one[0], one[1], close_hour_est=_close_hour())
-                text = f"Floor-price bid #{bid.id} back to automatic: {bid.quantity_kw:,.1f} kW."
-    except (DomainError, AccessDenied) as exc:
-        return _refused(exc)
-    return done(text)
+    overriding = ctx.triggered_id == Ids.FLOOR_OVERRIDE
+
+    def work(s: Any) -> str:
+        if overriding:
+            bid = override_floor(s, principal, one[0], one[1], kw, _text(note), close_hour_est=_close_hour())
+            return f"Floor-price bid #{bid.id} set by hand to {bid.quantity_kw:,.1f} kW."
+        bid = clear_floor_override(s, principal, one[0], one[1], close_hour_est=_close_hour())
+        return f"Floor-price bid #{bid.id} back to automatic: {bid.quantity_kw:,.1f} kW."
+    return _change(work)
 
 
 # --- exports ----------------------------------------------------------------------------------------------

@@ -1,19 +1,17 @@
 """Bid and resource-plan history as files: CSV (one table each) and one Excel workbook, times in EST.
 
-Text that a spreadsheet would run as a formula (starting with = + - @, or a tab / carriage return) is written
-with a leading apostrophe: it stays the text it is (CSV/formula injection).
+Text that a spreadsheet would run as a formula is guarded as in every export (components/spreadsheet.py: a leading
+apostrophe in CSV, a text-typed cell in the workbook).
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from components.spreadsheet import add_table, table_csv, workbook_bytes
 from data.domain.bids import MARKET_LABELS
 from data.domain.enums import Market
 from data.domain.market_time import MARKET_TZ
@@ -32,14 +30,6 @@ PLAN_HEADERS = ("Plan ID", "Resource", "Name", "Aggregator", "Trade date", "Inte
 PLAN_HISTORY_HEADERS = ("Plan ID", "When (EST)", "Change", "After close", "By", "Resource", "Trade date",
                         "Intends to offer", "Hours (EST)", "Note")
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: object) -> object:
-    """A text a spreadsheet would read as a formula is prefixed with an apostrophe; anything else as it is."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _est(ts: datetime | None) -> datetime | None:
@@ -83,18 +73,9 @@ def _plan_history_values(h: PlanHistoryRow, time: type = datetime) -> list[objec
             "yes" if h.after_close else "no", h.who, h.resource, h.trade_date, h.intends_to_offer, h.hours, h.note]
 
 
-def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else safe(v) for v in row])
-    return out.getvalue()
-
-
 def bid_history_csv(changes: Sequence[ChangeRow]) -> str:
     """Every recorded change of the exported bids, newest first (the bids' history)."""
-    return _csv(BID_HISTORY_HEADERS, (_change_values(c, str) for c in changes))
+    return table_csv(BID_HISTORY_HEADERS, (_change_values(c, str) for c in changes))
 
 
 def plan_history_csv(plans: Sequence[PlanRow], history: Sequence[PlanHistoryRow]) -> str:
@@ -107,23 +88,16 @@ def plan_history_csv(plans: Sequence[PlanRow], history: Sequence[PlanHistoryRow]
             hours = f"HE{p.first_hour_ending}–{p.last_hour_ending}" if p.first_hour_ending else ""
             rows.append([p.id, _est_text(p.saved_at), "current", "no", p.submitted_by, p.resource,
                          p.trade_date.isoformat(), "yes" if p.intends_to_offer else "no", hours, p.note])
-    return _csv(PLAN_HISTORY_HEADERS, rows)
+    return table_csv(PLAN_HISTORY_HEADERS, rows)
 
 
 def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[object]],
            time_columns: Sequence[int]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in rows:
-        sheet.append([safe(v) for v in values])
+    """The shared table layout (guarded cells, bold header, filter), times shown as EST date and time."""
+    add_table(sheet, headers, rows)
     for index in time_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             cell.number_format = TIME_FORMAT
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for column, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(1, column).column_letter].width = max(12, min(60, len(header) + 4))
 
 
 def market_workbook(bids: Sequence[BidRow], changes: Sequence[ChangeRow], plans: Sequence[PlanRow],
@@ -139,6 +113,4 @@ def market_workbook(bids: Sequence[BidRow], changes: Sequence[ChangeRow], plans:
     _sheet(book.create_sheet("Resource plans"), PLAN_HEADERS, (_plan_values(p) for p in plans), time_columns=(11,))
     _sheet(book.create_sheet("Plan history"), PLAN_HISTORY_HEADERS, (_plan_history_values(h) for h in plan_history),
            time_columns=(2,))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -40,6 +40,7 @@ __all__ = [
     "MARKET_LABELS",
     "MAX_DAYS_AHEAD",
     "MAX_NOTE",
+    "Offer",
     "POST_CLOSE_KINDS",
     "PRICE_CEILING_PER_MWH",
     "PRICE_FLOOR_PER_MWH",
@@ -195,8 +196,8 @@ def _trade_date_problems(trade_date: date | None, now: datetime) -> list[str]:
 
 
 @dataclass(frozen=True)
-class BidDraft:
-    """A bid as entered. ``capacity_kw`` is the capacity of the resource (its contributor DERs) or DER."""
+class Offer:
+    """What a bid offers, as entered (any of it may be missing or wrong until validated)."""
 
     market: str
     trade_date: date | None
@@ -204,6 +205,12 @@ class BidDraft:
     last_hour_ending: int | None
     quantity_kw: float | None
     price_per_mwh: float | None
+
+
+@dataclass(frozen=True)
+class BidDraft(Offer):
+    """A bid as entered. ``capacity_kw`` is the capacity of the resource (its contributor DERs) or DER."""
+
     capacity_kw: float | None = None
     asset_label: str = "the asset"
 

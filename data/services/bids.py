@@ -23,14 +23,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.access import Permission, Principal
 from data.domain.bid_availability import Shortfall
-from data.domain.bids import WHOLESALE_MARKETS, BidDraft, InvalidBid, check_transition, market_accepts, validate_bid
+from data.domain.bids import (
+    WHOLESALE_MARKETS,
+    BidDraft,
+    InvalidBid,
+    Offer,
+    check_transition,
+    market_accepts,
+    validate_bid,
+)
 from data.domain.enums import BidChangeKind, BidStatus, DerStatus, Market, Role, Severity
 from data.domain.errors import DomainError, IllegalTransition, StaleEdit
 from data.domain.market_time import format_market
@@ -81,13 +89,9 @@ class BidBlocked(DomainError):
 
 
 @dataclass(frozen=True)
-class BidRequest:
-    market: str
-    trade_date: date | None
-    first_hour_ending: int | None
-    last_hour_ending: int | None
-    quantity_kw: float | None
-    price_per_mwh: float | None
+class BidRequest(Offer):
+    """An offer of one of the aggregator's resources or DERs (exactly one of the two)."""
+
     resource_id: int | None = None
     der_id: int | None = None
 

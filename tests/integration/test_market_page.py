@@ -265,8 +265,8 @@ def test_exports_are_scoped_and_formula_safe(client, app, database) -> None:  # 
     assert tuple(c.value for c in sheet[1]) == BID_HEADERS
     exported = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert bid_id in exported and theirs not in exported
-    reasons = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == bid_id]
-    assert reasons == ["'=HYPERLINK(\"http://x\")"]
+    reasons = [row[-1] for row in sheet.iter_rows(min_row=2) if row[0].value == bid_id]
+    assert [(c.value, c.data_type) for c in reasons] == [("=HYPERLINK(\"http://x\")", "s")]  # text, never a formula
     plans = post_callback(client, app, DOWNLOAD, {f"{Ids.EXPORT_PLANS_CSV}.n_clicks": 1},
                           triggered=f"{Ids.EXPORT_PLANS_CSV}.n_clicks")
     assert plans.json["response"][Ids.DOWNLOAD]["data"]["content"].startswith("Plan ID,")
