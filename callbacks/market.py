@@ -167,8 +167,8 @@ def consolidated(day, *_triggers):  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_BIDS)
 def show_selection(selected, focus):  # type: ignore[no-untyped-def]
     ticked = _ticked(selected)
-    if not ticked and ctx.triggered_id == Ids.FOCUS and _int(focus) is not None:
-        ticked = [(_int(focus), 0)]  # type: ignore[list-item]
+    if not ticked and ctx.triggered_id in (Ids.FOCUS, None) and _int(focus) is not None:
+        ticked = [(_int(focus), 0)]  # type: ignore[list-item]  # the page opened from a link to one bid
     if not ticked:
         return ("Tick one bid to act on it, several to decide them together.", no_update, no_update, no_update,
                 no_update, no_update)

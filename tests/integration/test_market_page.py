@@ -196,6 +196,17 @@ def test_a_refused_bid_says_which_hours_lack_capacity_and_why(client, app, datab
         assert s.scalar(select(func.count()).select_from(Bid)) == before
 
 
+def test_a_link_to_one_bid_shows_it_when_the_page_opens(client, app, database) -> None:  # type: ignore[no-untyped-def]
+    bid_id, _, der = a_bid(database)
+    sign_in(client, "aggregator")
+    opened = text_of(post_callback(client, app, f"{Ids.SELECTION}.children", {f"{Ids.FOCUS}.data": bid_id}))
+    assert f"Bid #{bid_id}" in opened and der.platform_id in opened
+    client.get("/logout")
+    sign_in(client, "mapledr-desk")  # another aggregator's link shows nothing of the bid
+    assert f"Bid #{bid_id} is not in your view" in text_of(post_callback(
+        client, app, f"{Ids.SELECTION}.children", {f"{Ids.FOCUS}.data": bid_id}))
+
+
 def test_ieso_selects_and_the_aggregator_acknowledges_through_the_page(client, app, database) -> None:  # type: ignore[no-untyped-def]
     bid_id, version, _ = a_bid(database)
     sign_in(client, "ieso")
