@@ -107,7 +107,8 @@ def build_demo(*, ders: int, seed: int, password: str, as_of: date | None = None
     rng = random.Random(seed)
     platform_start = datetime.combine(as_of - timedelta(days=HISTORY_DAYS + 60), time(14), UTC)
     orgs = build_organisations(platform_start)
-    users = build_users(rng, orgs, hash_password(password), platform_start)  # scrypt once, shared
+    applied_at = datetime.combine(as_of - timedelta(days=2), time(15, 20), UTC)
+    users = build_users(rng, orgs, hash_password(password), platform_start, applied_at)  # scrypt once, shared
     net = build_network(rng, orgs, platform_start)
     return DemoRows(orgs, users, net, build_portfolio(rng, orgs, users, net, ders, as_of, platform_start))
 

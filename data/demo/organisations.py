@@ -82,7 +82,9 @@ class DemoUsers:
     dso_user_by_ldc_id: dict[int, int]  # who approves meters in each LDC
 
 
-def build_users(rng: random.Random, orgs: DemoOrgs, password_hash: str, created_at: datetime) -> DemoUsers:
+def build_users(rng: random.Random, orgs: DemoOrgs, password_hash: str, created_at: datetime,
+                applied_at: datetime | None = None) -> DemoUsers:
+    """The demo accounts; the pending applications are dated `applied_at` (default: with the others)."""
     rows: list[Row] = []
 
     def add(username: str, role: Role, org_code: str, display_name: str) -> None:
@@ -109,11 +111,11 @@ def build_users(rng: random.Random, orgs: DemoOrgs, password_hash: str, created_
             add(f"{agg.code.lower()}-desk", Role.AGGREGATOR, agg.code, _person(rng))
     add("ieso-shift2", Role.TSO_OPERATOR, IESO.code, _person(rng))
     # Two applications waiting in the administrator's queue (no random draws: the rest of the demo is unchanged).
-    for username, role, org_code, name in (("r.okafor", Role.AGGREGATOR, APPLICANT_ORG_CODE, "Rachel Okafor"),
-                                           ("l.tremblay", Role.MANAGER, AGGREGATORS[-1].code, "Luc Tremblay")):
+    for username, role, org_code, name, phone in (
+            ("r.okafor", Role.AGGREGATOR, APPLICANT_ORG_CODE, "Rachel Okafor", "+1-705-555-0100"),
+            ("l.tremblay", Role.MANAGER, AGGREGATORS[-1].code, "Luc Tremblay", "+1-613-555-0100")):
         add(username, role, org_code, name)
-        rows[-1].update(status=UserStatus.PENDING.value, phone="+1-705-555-0100" if role is Role.AGGREGATOR
-                        else "+1-613-555-0100")
+        rows[-1].update(status=UserStatus.PENDING.value, created_at=applied_at or created_at, phone=phone)
 
     dso_by_ldc: dict[int, int] = {}
     for row in rows:
