@@ -1,4 +1,4 @@
-"""Screenshots of the platform for review: `python -m tests.browser.screenshots OUTDIR`.
+"""Screenshots of the platform for review: `python -m scripts.screenshots OUTDIR`.
 
 Starts `python app.py` on a temporary SQLite database with the 5,000-DER demo (no scheduler),
 then saves, from headless Chromium:
