@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
+from callbacks.inputs import clipped_text, record_id
 from components.account_views import (
     NOTHING_SELECTED_TEXT,
     account_details,
@@ -43,26 +44,18 @@ from data.services.applications import (
 MAX_TEXT = 500
 
 
-def _positive_int(value: Any) -> int | None:
-    if isinstance(value, str) and value.isdigit() and len(value) < 10:
-        value = int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
-
 
 def first_selected_id(selected: Any) -> int | None:
     """The id of the first selected grid row (the browser may send anything)."""
     first = selected[0] if isinstance(selected, list) and selected and isinstance(selected[0], dict) else {}
-    return _positive_int(first.get("id"))
+    return record_id(first.get("id"))
 
-
-def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
-    return value[:limit] if isinstance(value, str) else None
 
 
 def _target(store_id: str, stored: Any, selected: Any) -> int | None:
     """The account to show: the one just decided (its store triggered) or the first selected grid row."""
     if ctx.triggered_id == store_id:
-        return _positive_int(stored.get("id")) if isinstance(stored, dict) else None
+        return record_id(stored.get("id")) if isinstance(stored, dict) else None
     return first_selected_id(selected)
 
 
@@ -153,18 +146,19 @@ def show_application(selected, decided):  # type: ignore[no-untyped-def]
 def decide_application(_approve, _reject, selected, display_name, role, organisation, reason):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     selected = selected if isinstance(selected, dict) else {}
-    user_id, expected = _positive_int(selected.get("id")), _text(selected.get("status"), 20)
+    user_id, expected = record_id(selected.get("id")), clipped_text(selected.get("status"), 20)
     if user_id is None or expected is None:
         return message("select an application in the list first"), no_update
     approving = ctx.triggered_id == Accounts.APP_APPROVE
 
     def work(s: Any) -> str:
         if approving:
-            user = approve_application(s, principal, user_id, role=_text(role, 20),
-                                       organisation_id=_positive_int(organisation),
-                                       display_name=_text(display_name, 200), expected_status=expected)
+            user = approve_application(s, principal, user_id, role=clipped_text(role, 20),
+                                       organisation_id=record_id(organisation),
+                                       display_name=clipped_text(display_name, 200), expected_status=expected)
             return f"{user.display_name} ({user.public_id}) approved as {role_label(user.role)}: they can sign in now."
-        user = reject_application(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
+        user = reject_application(s, principal, user_id, reason=clipped_text(reason, MAX_TEXT) or "",
+                                  expected_status=expected)
         return f"The application of {user.display_name} ({user.public_id}) was rejected."
 
     return _decide(user_id, work)
@@ -201,17 +195,18 @@ def show_change(selected, decided):  # type: ignore[no-untyped-def]
 def decide_change(_approve, _reject, selected, reason):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     selected = selected if isinstance(selected, dict) else {}
-    user_id = _positive_int(selected.get("id"))
+    user_id = record_id(selected.get("id"))
     if user_id is None:
         return message("select a profile change in the list first"), no_update
-    expected = ProfileChange(_text(selected.get("role"), 20), _positive_int(selected.get("organisation_id")))
+    expected = ProfileChange(clipped_text(selected.get("role"), 20), record_id(selected.get("organisation_id")))
     approving = ctx.triggered_id == Accounts.CHANGE_APPROVE
 
     def work(s: Any) -> str:
         if approving:
             user = approve_profile_change(s, principal, user_id, expected=expected)
             return f"Applied: {user.display_name} is now {role_label(user.role)} at {user.organisation.name}."
-        user = reject_profile_change(s, principal, user_id, expected=expected, reason=_text(reason) or "")
+        user = reject_profile_change(s, principal, user_id, expected=expected,
+                                     reason=clipped_text(reason, MAX_TEXT) or "")
         return f"The change asked for by {user.display_name} was rejected."
 
     return _decide(user_id, work)
@@ -245,14 +240,15 @@ def show_user(selected, acted):  # type: ignore[no-untyped-def]
 def act_on_user(_disable, _enable, selected, reason):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     selected = selected if isinstance(selected, dict) else {}
-    user_id, expected = _positive_int(selected.get("id")), _text(selected.get("status"), 20)
+    user_id, expected = record_id(selected.get("id")), clipped_text(selected.get("status"), 20)
     if user_id is None or expected is None:
         return message("select an account in the list first"), no_update
     disabling = ctx.triggered_id == Accounts.USER_DISABLE
 
     def work(s: Any) -> str:
         if disabling:
-            user = disable_user(s, principal, user_id, reason=_text(reason) or "", expected_status=expected)
+            user = disable_user(s, principal, user_id, reason=clipped_text(reason, MAX_TEXT) or "",
+                                expected_status=expected)
         else:
             user = enable_user(s, principal, user_id, expected_status=expected)
         return f"{user.display_name} ({user.username}) is now {user.status}."

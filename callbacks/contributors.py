@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
-from callbacks.inputs import int_list, parse_day, str_list
+from callbacks.inputs import int_list, parse_day, record_id, str_list
 from components.contributor_template import TEMPLATE_NAME, template_csv, template_xlsx
 from components.contributor_views import (
     LOG_HEADERS,
@@ -66,9 +66,6 @@ def _shown(upload_id: int) -> dict[str, int]:
     return {"id": upload_id, "t": time.time_ns()}
 
 
-def _positive_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
-
 
 @callback(Output(Contributors.TEMPLATE_DOWNLOAD, "data"), Input(Contributors.TEMPLATE_CSV, "n_clicks"),
           Input(Contributors.TEMPLATE_XLSX, "n_clicks"), prevent_initial_call=True)
@@ -110,7 +107,7 @@ def apply(n_clicks, shown):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     if not n_clicks:
         raise PreventUpdate
-    upload_id = _positive_int(shown.get("id")) if isinstance(shown, dict) else None
+    upload_id = record_id(shown.get("id")) if isinstance(shown, dict) else None
     if upload_id is None:
         return no_update, html.Span("Upload a file first.", className="small text-danger")
     try:
@@ -133,7 +130,7 @@ def apply(n_clicks, shown):  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_REGISTRY)
 def select_history(selected):  # type: ignore[no-untyped-def]
     first = selected[0] if isinstance(selected, list) and selected and isinstance(selected[0], dict) else {}
-    upload_id = _positive_int(first.get("id"))
+    upload_id = record_id(first.get("id"))
     if upload_id is None:
         raise PreventUpdate
     return _shown(upload_id)
@@ -146,7 +143,7 @@ def select_history(selected):  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_REGISTRY)
 def show_upload(shown):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
-    upload_id = _positive_int(shown.get("id")) if isinstance(shown, dict) else None
+    upload_id = record_id(shown.get("id")) if isinstance(shown, dict) else None
     if upload_id is None:
         hint = html.Div("Download the template, fill it in, and drop it above." if principal.can(
             Permission.UPLOAD_CONTRIBUTORS) else "Select an upload below to see it.", className="small mb-2")

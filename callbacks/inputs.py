@@ -87,3 +87,18 @@ def parse_number(value: Any, label: str, problems: list[str], *, required: bool 
         problems.append(f"{label}: not a number")
         return None
     return number
+
+
+ID_LIMIT = 2**31  # ids are INTEGER primary keys
+
+
+def record_id(value: Any) -> int | None:
+    """A record id from the browser (an int, or a string of digits), else None: never a bool, never <= 0."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < ID_LIMIT else None
+
+
+def clipped_text(value: Any, limit: int = 500) -> str | None:
+    """A string cut to ``limit`` characters; anything that is not a string is None."""
+    return value[:limit] if isinstance(value, str) else None

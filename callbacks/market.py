@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db, settings
-from callbacks.inputs import int_list, parse_day, parse_number, str_list
+from callbacks.inputs import clipped_text, int_list, parse_day, parse_number, record_id, str_list
 from components.ids import Market as Ids
 from components.market_export import bid_history_csv, market_workbook, plan_history_csv
 from components.market_views import (
@@ -62,18 +62,6 @@ FILTERS = [State(Ids.FILTER_DATE, "date"), State(Ids.FILTER_MARKET, "value"), St
 # --- parsing ----------------------------------------------------------------------------------------------
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and 0 < value < 2**31:
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
-        return int(value.strip())
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def parse_filters(day: Any, markets: Any, statuses: Any) -> BidFilters:
@@ -89,7 +77,7 @@ def _ticked(selected: Any) -> list[tuple[int, int]]:
     out = []
     for row in selected if isinstance(selected, list) else []:
         if isinstance(row, dict):
-            bid_id, version = _int(row.get("id")), _int(row.get("version"))
+            bid_id, version = record_id(row.get("id")), record_id(row.get("version"))
             if bid_id is not None and version is not None:
                 out.append((bid_id, version))
     return out[:500]
@@ -167,8 +155,8 @@ def consolidated(day, *_triggers):  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_BIDS)
 def show_selection(selected, focus):  # type: ignore[no-untyped-def]
     ticked = _ticked(selected)
-    if not ticked and ctx.triggered_id in (Ids.FOCUS, None) and _int(focus) is not None:
-        ticked = [(_int(focus), 0)]  # type: ignore[list-item]  # the page opened from a link to one bid
+    if not ticked and ctx.triggered_id in (Ids.FOCUS, None) and record_id(focus) is not None:
+        ticked = [(record_id(focus), 0)]  # type: ignore[list-item]  # the page opened from a link to one bid
     if not ticked:
         return ("Tick one bid to act on it, several to decide them together.", no_update, no_update, no_update,
                 no_update, no_update)
@@ -195,7 +183,7 @@ def _asset(value: Any) -> tuple[int | None, int | None]:
     if not isinstance(value, str) or ":" not in value or len(value) > 30:
         return None, None
     kind, _, number = value.partition(":")
-    ident = _int(number)
+    ident = record_id(number)
     return (ident, None) if kind == "resource" else (None, ident) if kind == "der" else (None, None)
 
 
@@ -220,7 +208,7 @@ def submit(_n, market, asset, day, first, last, quantity, price):  # type: ignor
     if problems:
         return error(problems)
     request = BidRequest(market=market if isinstance(market, str) else "", trade_date=trade_date,
-                         first_hour_ending=_int(first), last_hour_ending=_int(last), quantity_kw=kw,
+                         first_hour_ending=record_id(first), last_hour_ending=record_id(last), quantity_kw=kw,
                          price_per_mwh=dollars, resource_id=resource_id, der_id=der_id)
 
     def work(s: Any) -> str:
@@ -256,10 +244,11 @@ def act(_a, _w, _k, selected, quantity, price, first, last, reason):  # type: ig
     def work(s: Any) -> str:
         if action == Ids.AMEND:
             bid = amend_bid(s, principal, bid_id, version, quantity_kw=kw, price_per_mwh=dollars,
-                            first_hour_ending=_int(first), last_hour_ending=_int(last), close_hour_est=_close_hour())
+                            first_hour_ending=record_id(first), last_hour_ending=record_id(last),
+                            close_hour_est=_close_hour())
             return f"Bid #{bid.id} amended ({bid.status})."
         if action == Ids.WITHDRAW:
-            withdraw_bid(s, principal, bid_id, version, _text(reason), close_hour_est=_close_hour())
+            withdraw_bid(s, principal, bid_id, version, clipped_text(reason, 10_000), close_hour_est=_close_hour())
             return f"Bid #{bid_id} withdrawn."
         acknowledge_selection(s, principal, bid_id, version, close_hour_est=_close_hour())
         return f"Selection of bid #{bid_id} acknowledged."
@@ -275,13 +264,14 @@ def availability(_off, _on, der, reason):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     if ctx.triggered_id not in (Ids.AVAIL_OFF, Ids.AVAIL_ON):
         raise PreventUpdate
-    der_id = _int(der)
+    der_id = record_id(der)
     if der_id is None:
         return error(["DER: pick one of your DERs"])
     available = ctx.triggered_id == Ids.AVAIL_ON
 
     def work(s: Any) -> str:
-        result = set_der_availability(s, principal, der_id, available, _text(reason), close_hour_est=_close_hour())
+        result = set_der_availability(s, principal, der_id, available, clipped_text(reason, 10_000),
+                                      close_hour_est=_close_hour())
         word = "available again" if available else "unavailable"
         return f"DER reported {word}: {len(result.blocked)} bid(s) blocked, {len(result.unblocked)} unblocked."
     return _change(work)
@@ -296,15 +286,16 @@ def availability(_off, _on, der, reason):  # type: ignore[no-untyped-def]
 @requires(Permission.SUBMIT_BIDS)
 def save_plan(_n, resource, day, intends, first, last, note):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
-    resource_id = _int(resource)
+    resource_id = record_id(resource)
     if resource_id is None:
         return error(["resource: pick one of your resources"])
     offer = {"yes": True, "no": False}.get(intends) if isinstance(intends, str) else None
 
     def work(s: Any) -> str:
         plan, late = save_resource_plan(s, principal, resource_id=resource_id, trade_date=parse_day(day),
-                                        intends_to_offer=offer, first_hour_ending=_int(first),
-                                        last_hour_ending=_int(last), note=_text(note), close_hour_est=_close_hour())
+                                        intends_to_offer=offer, first_hour_ending=record_id(first),
+                                        last_hour_ending=record_id(last), note=clipped_text(note, 10_000),
+                                        close_hour_est=_close_hour())
         return f"Plan for {plan.trade_date} saved" + (
             " after the DAM close: logged and shown to the IESO." if late else ".")
     return _change(work)
@@ -359,7 +350,7 @@ def submit_floor(_n, ders, day, first, last):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
 
     def work(s: Any) -> str:
-        bids = submit_floor_bids(s, principal, list(int_list(ders)), parse_day(day), _int(first), _int(last),
+        bids = submit_floor_bids(s, principal, list(int_list(ders)), parse_day(day), record_id(first), record_id(last),
                                  close_hour_est=_close_hour())
         reduced = sum(b.base_quantity_kw is not None for b in bids)
         return f"{len(bids)} floor-price bid(s) submitted at $0/MWh" + (
@@ -388,7 +379,8 @@ def floor_override(_o, _c, selected, quantity, note):  # type: ignore[no-untyped
 
     def work(s: Any) -> str:
         if overriding:
-            bid = override_floor(s, principal, one[0], one[1], kw, _text(note), close_hour_est=_close_hour())
+            bid = override_floor(s, principal, one[0], one[1], kw, clipped_text(note, 10_000),
+                                 close_hour_est=_close_hour())
             return f"Floor-price bid #{bid.id} set by hand to {bid.quantity_kw:,.1f} kW."
         bid = clear_floor_override(s, principal, one[0], one[1], close_hour_est=_close_hour())
         return f"Floor-price bid #{bid.id} back to automatic: {bid.quantity_kw:,.1f} kW."

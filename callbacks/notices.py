@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
-from callbacks.inputs import parse_number, str_list
+from callbacks.inputs import parse_number, record_id, str_list
 from components.ids import Notices, Shell
 from components.notice_form import LOCATION_KINDS, location_hidden
 from components.notice_views import (
@@ -69,13 +69,10 @@ CHANGES = [Input(Notices.SAVED, "data"), Input(Notices.ACTED, "data"), Input(Not
            Input(Notices.REFRESH, "n_intervals")]
 
 
-def _positive_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
-
 
 def _selected(value: Any) -> tuple[int | None, int | None]:
     value = value if isinstance(value, dict) else {}
-    return _positive_int(value.get("id")), _positive_int(value.get("version"))
+    return record_id(value.get("id")), record_id(value.get("version"))
 
 
 def _changed(notice_id: int, version: int, status: str) -> dict[str, Any]:
@@ -181,9 +178,9 @@ def show_detail(selected_rows, saved, acted, acked, focus, current):  # type: ig
     elif trigger == Notices.GRID:
         first = (selected_rows[0] if isinstance(selected_rows, list) and selected_rows
                  and isinstance(selected_rows[0], dict) else {})
-        notice_id = _positive_int(first.get("id"))
+        notice_id = record_id(first.get("id"))
     else:
-        notice_id = _positive_int(focus)
+        notice_id = record_id(focus)
     nothing = (html.Div("Select a notice in the list.", className="small text-body-secondary"), html.Div(), None,
                True, True, True, True, True, True, True, True)
     if notice_id is None:
@@ -222,7 +219,7 @@ def location_fields(kind):  # type: ignore[no-untyped-def]
 @requires(Permission.PUBLISH_NOTICES)
 def station_feeders(station, feeder):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
-    station_id = _positive_int(station)
+    station_id = record_id(station)
     if station_id is None:
         return [], None
     with db().session() as s:
@@ -254,9 +251,9 @@ def _text(value: Any, label: str, problems: list[str], limit: int = MAX_TEXT) ->
 def _location(kind: Any, station: Any, feeder: Any, zone: Any, area: Any, problems: list[str]) -> Location:
     kind = kind if isinstance(kind, str) and kind in LOCATION_KINDS else "feeder"
     if kind == "station":
-        return Location(station_id=_positive_int(station))
+        return Location(station_id=record_id(station))
     if kind == "feeder":
-        return Location(feeder_id=_positive_int(feeder))
+        return Location(feeder_id=record_id(feeder))
     if kind == "zone":
         return Location(zone=zone if isinstance(zone, str) and len(zone) <= 20 else None)
     if not isinstance(area, str) or not area.strip():

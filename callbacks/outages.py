@@ -11,7 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
-from callbacks.inputs import int_list, is_blank, parse_day, parse_number, str_list
+from callbacks.inputs import int_list, is_blank, parse_day, parse_number, record_id, str_list
 from components.ids import Outages, Shell
 from components.outage_export import outage_workbook
 from components.outage_views import alerts_view, detail_view, timeline_figure, when
@@ -94,9 +94,6 @@ def refresh_log(states, kinds, ldcs, first, last, text, _logged, _acted, _tick, 
     return [grid_row(r) for r in rows], summary, timeline_figure(rows, utcnow(), dark=theme == "dark")
 
 
-def _positive_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
-
 
 @callback(
     Output(Outages.DETAIL, "children"), Output(Outages.SELECTED, "data"), Output(Outages.ACTIVATE, "disabled"),
@@ -109,14 +106,14 @@ def show_detail(selected, logged, acted, focus):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     trigger = ctx.triggered_id
     if trigger == Outages.LOGGED:
-        outage_id = _positive_int((logged or {}).get("id") if isinstance(logged, dict) else None)
+        outage_id = record_id((logged or {}).get("id") if isinstance(logged, dict) else None)
     elif trigger == Outages.ACTED:
-        outage_id = _positive_int((acted or {}).get("id") if isinstance(acted, dict) else None)
+        outage_id = record_id((acted or {}).get("id") if isinstance(acted, dict) else None)
     elif trigger == Outages.GRID:
         first = selected[0] if isinstance(selected, list) and selected and isinstance(selected[0], dict) else {}
-        outage_id = _positive_int(first.get("id"))
+        outage_id = record_id(first.get("id"))
     else:
-        outage_id = _positive_int(focus)
+        outage_id = record_id(focus)
     if outage_id is None:
         if trigger is None:
             raise PreventUpdate
@@ -147,7 +144,7 @@ def alerts(_tick, _logged, _acted):  # type: ignore[no-untyped-def]
 @requires(Permission.LOG_OUTAGES)
 def feeder_options(station):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
-    station_id = _positive_int(station)
+    station_id = record_id(station)
     if station_id is None:
         return [], []
     with db().session() as s:
@@ -232,7 +229,7 @@ def act(_a, _r, _c, selected, note):  # type: ignore[no-untyped-def]
     principal = principal_or_refuse()
     target = ACTION_TARGETS.get(ctx.triggered_id)
     selected = selected if isinstance(selected, dict) else {}
-    outage_id, version = _positive_int(selected.get("id")), _positive_int(selected.get("version"))
+    outage_id, version = record_id(selected.get("id")), record_id(selected.get("version"))
     if target is None or outage_id is None or version is None:
         return _message(["select an outage in the log first"]), no_update
     if note is not None and not isinstance(note, str):

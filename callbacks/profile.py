@@ -1,13 +1,12 @@
 """My profile callbacks: the account details, saving contact details, asking for and withdrawing a change."""
 from __future__ import annotations
 
-from typing import Any
-
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, html, no_update
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db
+from callbacks.inputs import clipped_text, record_id
 from components.account_views import account_details, change_text, message
 from components.ids import Profile
 from data.access import AccessDenied, Permission
@@ -18,12 +17,6 @@ from data.services.applications import request_profile_change, update_contact, w
 MAX_TEXT = 200
 
 
-def _text(value: Any, limit: int = MAX_TEXT) -> str:
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def _positive_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31 else None
 
 
 @callback(
@@ -56,7 +49,8 @@ def save_contact(n_clicks, display_name, email, phone):  # type: ignore[no-untyp
     principal = principal_or_refuse()
     try:
         with db().transaction() as s:
-            update_contact(s, principal, display_name=_text(display_name), email=_text(email), phone=_text(phone, 40))
+            update_contact(s, principal, display_name=clipped_text(display_name, MAX_TEXT) or "",
+                           email=clipped_text(email, MAX_TEXT) or "", phone=clipped_text(phone, 40) or "")
     except InvalidEntry as err:
         return message(err.problems), no_update
     except (DomainError, AccessDenied) as err:
@@ -79,13 +73,14 @@ def ask_or_withdraw(n_request, n_withdraw, role, organisation, code):  # type: i
                 withdraw_profile_change(s, principal)
                 done = "Your request was withdrawn."
             else:
-                organisation_id = _positive_int(organisation)
-                if _text(code, 32).strip():
-                    found = organisation_by_code(s, _text(code, 32))
+                organisation_id = record_id(organisation)
+                if (clipped_text(code, 32) or "").strip():
+                    found = organisation_by_code(s, clipped_text(code, 32) or "")
                     if found is None:
                         raise InvalidEntry(["organisation code: no active organisation has this code"])
                     organisation_id = found.id
-                request_profile_change(s, principal, role=_text(role, 20) or None, organisation_id=organisation_id)
+                request_profile_change(s, principal, role=clipped_text(role, 20) or None,
+                                       organisation_id=organisation_id)
                 done = "Your request was sent: it waits for an administrator's approval."
     except InvalidEntry as err:
         return message(err.problems), no_update

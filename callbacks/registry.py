@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.auth import principal_or_refuse, requires
 from callbacks.context import db, settings
+from callbacks.inputs import clipped_text, record_id
 from components import registry_views as views
 from components.ids import Registry
 from components.limit_views import message
@@ -52,25 +53,17 @@ def _refusal(exc: Exception) -> Any:
     return message(str(exc), Severity.ALARM)
 
 
-def _an_id(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < _ID_LIMIT:
-        return value
-    return None
-
 
 def _picked(rows: Any) -> list[dict[str, Any]]:
     """The ticked rows as {"id", "seen", ...}; anything malformed is left out."""
     out = []
     for row in rows[:MAX_SELECTED] if isinstance(rows, list) else []:
-        if not isinstance(row, dict) or _an_id(row.get("id")) is None:
+        if not isinstance(row, dict) or record_id(row.get("id")) is None:
             continue
         seen = row.get("seen")
         out.append({**row, "seen": seen if isinstance(seen, str) and seen in _STATUS_VALUES else None})
     return out
 
-
-def _text(value: Any, limit: int = 500) -> str | None:
-    return value[:limit] if isinstance(value, str) else None
 
 
 # --- lists ------------------------------------------------------------------------------------------------
@@ -134,7 +127,7 @@ def meter_list(_changed_at: Any, _tick: Any) -> list[dict[str, Any]]:
 @requires(Permission.VIEW_REGISTRY)
 def meter_history(selected: Any, _changed_at: Any) -> tuple[Any, Any]:
     picked = _picked(selected)
-    der_id = _an_id(picked[0].get("der_id")) if len(picked) == 1 else None
+    der_id = record_id(picked[0].get("der_id")) if len(picked) == 1 else None
     if der_id is None:
         return [], "Select a meter to see its DER's meter history."
     principal = principal_or_refuse()
@@ -275,13 +268,13 @@ def queue_selection(selected: Any) -> tuple[Any, Any]:
     if len(picked) > 1:
         return f"{len(picked)} registrations ticked: approve them together (all or none).", None
     row = picked[0]
-    name = _text(row.get("name"), 120) or ""
-    feeder = _text(row.get("feeder"), 120) or ""
-    nearest = _text(row.get("suggested"), 200) or "none within reach"
+    name = clipped_text(row.get("name"), 120) or ""
+    feeder = clipped_text(row.get("feeder"), 120) or ""
+    nearest = clipped_text(row.get("suggested"), 200) or "none within reach"
     text = [f"#{row['id']} {name}: on feeder {feeder}. Nearest feeder: {nearest}."]
     if not row.get("your_turn"):
-        text.append(f" It waits for {_text(row.get('waiting_for'), 120) or 'another LDC'}.")
-    return text, _an_id(row.get("feeder_id"))
+        text.append(f" It waits for {clipped_text(row.get('waiting_for'), 120) or 'another LDC'}.")
+    return text, record_id(row.get("feeder_id"))
 
 
 @callback(Output(Registry.DECISION_MESSAGE, "children"), Output(Registry.CHANGED, "data", allow_duplicate=True),
@@ -301,12 +294,12 @@ def decide(_a: Any, _r: Any, selected: Any, feeder: Any, reason: Any) -> tuple[A
                 return message("Tick one registration to reject it, with the reason.", Severity.ACTION), no_update
             row = picked[0]
             with db().transaction() as s:
-                svc.reject_der(s, principal, row["id"], _text(reason) or "", expected_status=row["seen"])
+                svc.reject_der(s, principal, row["id"], clipped_text(reason) or "", expected_status=row["seen"])
             return message(f"Registration #{row['id']} rejected; the registrant is told why.",
                            Severity.COMPLIANT), _changed()
         if trigger != Registry.APPROVE:
             raise PreventUpdate
-        feeder_id = _an_id(feeder)
+        feeder_id = record_id(feeder)
         if len(picked) == 1 and feeder_id is not None and feeder_id != picked[0].get("feeder_id"):
             row = picked[0]
             with db().transaction() as s:
@@ -336,7 +329,7 @@ def register_resource(_n: Any, name: Any, zone: Any, service: Any) -> tuple[Any,
     principal = principal_or_refuse()
     try:
         with db().transaction() as s:
-            code = resource_svc.register_resource(s, principal, name=_text(name, 300), zone=zone,
+            code = resource_svc.register_resource(s, principal, name=clipped_text(name, 300), zone=zone,
                                                   service_tag=service).resource_code
     except (DomainError, AccessDenied) as exc:
         return _refusal(exc), no_update
@@ -348,7 +341,7 @@ def register_resource(_n: Any, name: Any, zone: Any, service: Any) -> tuple[Any,
 @requires(Permission.MANAGE_RESOURCES)
 def resource_selection(selected: Any) -> Any:
     picked = _picked(selected)
-    return _text(picked[0].get("code"), 32) if len(picked) == 1 else ""
+    return clipped_text(picked[0].get("code"), 32) if len(picked) == 1 else ""
 
 
 @callback(Output(Registry.RES_DECISION_MESSAGE, "children"), Output(Registry.CHANGED, "data", allow_duplicate=True),
@@ -362,7 +355,7 @@ def decide_resource(_a: Any, _r: Any, _u: Any, selected: Any, code: Any, reason:
     if len(picked) != 1:
         return message("Select one resource first.", Severity.ACTION), no_update
     row, trigger = picked[0], ctx.triggered_id
-    code = _text(code, 100)
+    code = clipped_text(code, 100)
     try:
         with db().transaction() as s:
             if trigger == Registry.RES_UPDATE_CODE:
@@ -371,7 +364,7 @@ def decide_resource(_a: Any, _r: Any, _u: Any, selected: Any, code: Any, reason:
             elif trigger in (Registry.RES_APPROVE, Registry.RES_REJECT):
                 approve = trigger == Registry.RES_APPROVE
                 resource = resource_svc.decide_resource(
-                    s, principal, row["id"], approve=approve, reason=_text(reason),
+                    s, principal, row["id"], approve=approve, reason=clipped_text(reason),
                     new_code=code if approve and code != row.get("code") else None, expected_status=row["seen"])
                 text = f"Resource {resource.resource_code} {'approved' if approve else 'rejected'}."
             else:
@@ -390,7 +383,7 @@ def decide_resource(_a: Any, _r: Any, _u: Any, selected: Any, code: Any, reason:
 def meter_der_options(search: Any, value: Any) -> list[dict[str, Any]]:
     principal = principal_or_refuse()
     with db().session() as s:
-        options = meter_q.meterable_ders(s, principal, _text(search, 40) or "", chosen=_an_id(value))
+        options = meter_q.meterable_ders(s, principal, clipped_text(search, 40) or "", chosen=record_id(value))
     return [{"label": o.label, "value": o.id} for o in options]
 
 
@@ -400,11 +393,11 @@ def meter_der_options(search: Any, value: Any) -> list[dict[str, Any]]:
 @requires(Permission.REGISTER_ASSETS)
 def submit_meter(_n: Any, der_id: Any, code: Any, valid_from: Any) -> tuple[Any, Any]:
     principal = principal_or_refuse()
-    if _an_id(der_id) is None:
+    if record_id(der_id) is None:
         return message("DER: choose one of your DERs.", Severity.ACTION), no_update
     try:
         with db().transaction() as s:
-            meter = meter_svc.submit_meter(s, principal, der_id, _text(code, 100), _text(valid_from, 32),
+            meter = meter_svc.submit_meter(s, principal, der_id, clipped_text(code, 100), clipped_text(valid_from, 32),
                                            today=_today())
             text = f"Meter {meter.meter_code} submitted, valid from {meter.valid_from}: the LDC validates it."
     except (DomainError, AccessDenied) as exc:
@@ -430,7 +423,7 @@ def decide_meter(_a: Any, _r: Any, selected: Any, reason: Any) -> tuple[Any, Any
                 meter = meter_svc.approve_meter(s, principal, row["id"], expected_status=row["seen"])
                 text = f"Meter {meter.meter_code} approved, valid from {meter.valid_from}; the previous one ends then."
             elif ctx.triggered_id == Registry.METER_REJECT:
-                meter = meter_svc.reject_meter(s, principal, row["id"], _text(reason) or "",
+                meter = meter_svc.reject_meter(s, principal, row["id"], clipped_text(reason) or "",
                                                expected_status=row["seen"])
                 text = f"Meter {meter.meter_code} rejected; the submitter is told why."
             else:

@@ -5,7 +5,16 @@ from datetime import date
 
 import pytest
 
-from callbacks.inputs import int_list, is_blank, parse_bounds, parse_day, parse_number, str_list
+from callbacks.inputs import (
+    clipped_text,
+    int_list,
+    is_blank,
+    parse_bounds,
+    parse_day,
+    parse_number,
+    record_id,
+    str_list,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,3 +77,19 @@ def test_a_blank_number_is_none_and_required_only_when_asked() -> None:
         assert is_blank(blank) and parse_number(blank, "price", problems) is None and problems == []
         assert parse_number(blank, "price", problems, required=True) is None and problems == ["price: required"]
     assert not is_blank(0) and not is_blank("0")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (7, 7), ("7", 7), (" 42 ", 42), (2**31 - 1, 2**31 - 1),
+    (0, None), (-3, None), (True, None), (2**31, None), ("1e3", None), ("12345678901", None), (None, None),
+    (7.0, None), ([7], None), ({"id": 7}, None), ("", None),
+])
+def test_record_id_takes_positive_ints_and_digit_strings_only(value: object, expected: int | None) -> None:
+    assert record_id(value) == expected
+
+
+def test_clipped_text_cuts_strings_and_refuses_the_rest() -> None:
+    assert clipped_text("abcdef", 3) == "abc"
+    assert clipped_text("", 3) == ""
+    assert clipped_text(12, 3) is None and clipped_text(None) is None and clipped_text(["a"]) is None
+    assert len(clipped_text("x" * 10_000) or "") == 500
