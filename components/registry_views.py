@@ -94,7 +94,7 @@ REGISTRATION_COLUMNS = [
     {"field": "platform_id", "headerName": "Platform ID", "minWidth": 160, "pinned": "left", **_TEXT},
     {"field": "name", "headerName": "Name", "minWidth": 200, "tooltipField": "name", **_TEXT},
     {"field": "technology", "headerName": "Technology", "minWidth": 120, **_TEXT},
-    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 100, **_NUMBER},
+    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 125, **_NUMBER},
     {"field": "status", "headerName": "Status", "minWidth": 150, "cellClassRules": _state_rules("status_state"),
      **_TEXT},
     {"field": "collisions", "headerName": "Collisions", "minWidth": 220, "tooltipField": "collisions",
@@ -266,7 +266,7 @@ QUEUE_COLUMNS = [
     {"field": "registration", "headerName": "#", "minWidth": 90, "maxWidth": 110, "pinned": "left", **_TEXT},
     {"field": "name", "headerName": "Name", "minWidth": 190, "tooltipField": "name", **_TEXT},
     {"field": "technology", "headerName": "Technology", "minWidth": 120, **_TEXT},
-    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 95, **_NUMBER},
+    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 125, **_NUMBER},
     {"field": "status", "headerName": "Status", "minWidth": 150, "cellClassRules": _state_rules("status_state"),
      **_TEXT},
     {"field": "waiting_for", "headerName": "Waiting for", "minWidth": 150, **_TEXT},
@@ -355,7 +355,7 @@ RESOURCE_COLUMNS = [
     {"field": "status", "headerName": "Status", "minWidth": 120, "cellClassRules": _state_rules("status_state"),
      **_TEXT},
     {"field": "der_count", "headerName": "Active DERs", "minWidth": 90, **_NUMBER},
-    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 100, **_NUMBER},
+    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 125, **_NUMBER},
     {"field": "registered", "headerName": "Registered (EST)", "minWidth": 160, **_TEXT},
 ]
 
@@ -467,7 +467,7 @@ def meter_decision_panel() -> html.Div:
 ASSESSMENT_COLUMNS = [
     {"field": "platform_id", "headerName": "Platform ID", "minWidth": 160, **_TEXT},
     {"field": "name", "headerName": "Name", "minWidth": 200, "tooltipField": "name", **_TEXT},
-    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 100, **_NUMBER},
+    {"field": "capacity_kw", "headerName": "Capacity kW", "minWidth": 125, **_NUMBER},
     {"field": "status", "headerName": "Status", "minWidth": 120, **_TEXT},
     {"field": "reasons", "headerName": "Why flagged", "minWidth": 300, "tooltipField": "reasons",
      "cellClass": "state-cell-action", **_TEXT},
