@@ -7,13 +7,15 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.alerts import alert_list, when
 from components.ids import Market as Ids
 from data.domain.bids import MARKET_LABELS, MAX_NOTE, PRICE_CEILING_PER_MWH, PRICE_FLOOR_PER_MWH
-from data.domain.enums import BidChangeKind, BidStatus, Market, Severity
+from data.domain.enums import BidChangeKind, BidStatus, Market
 from data.domain.limits.timing import format_countdown
-from data.domain.market_time import format_market, trade_date_of
+from data.domain.market_time import trade_date_of
 from data.queries.bid_changes import ChangeRow
-from data.queries.bids import AlertRow, AssetRow, BidRow
+from data.queries.bids import AssetRow, BidRow
+from data.queries.notifications import AlertRow
 from data.queries.resource_plans import PlanHistoryRow, PlanRow
 
 AWAITING = "awaiting"  # the ack column's text for a selection not acknowledged yet starts with this
@@ -21,8 +23,6 @@ HOURS = [{"label": f"HE{h}", "value": str(h)} for h in range(1, 25)]
 MARKET_OPTIONS = [{"label": MARKET_LABELS[m], "value": m.value} for m in Market]
 STATUS_OPTIONS = [{"label": s.value.replace("_", " "), "value": s.value} for s in BidStatus if s != BidStatus.DRAFT]
 CHANGE_LABELS = {k.value: k.value.replace("_", " ") for k in BidChangeKind}
-ALERT_CLASS = {Severity.ALARM: "state-alarm", Severity.ACTION: "state-action",
-               Severity.COMPLIANT: "state-compliant", Severity.INFORMATION: "state-information"}
 
 # dash-ag-grid {"function": ...} rules (colour classes from the theme, always with the text of the cell).
 STATUS_RULES = {
@@ -96,10 +96,6 @@ CHANGE_COLUMNS: list[dict[str, Any]] = [
     {"field": "who", "headerName": "By", "minWidth": 180, "tooltipField": "who"},
     {"field": "detail", "headerName": "Detail", "minWidth": 300, "tooltipField": "detail"},
 ]
-
-
-def when(ts: datetime | None, missing: str = "—") -> str:
-    return format_market(ts) if ts else missing
 
 
 def ack_text(row: BidRow, now: datetime) -> str:
@@ -300,18 +296,9 @@ def done(text: str) -> dbc.Alert:
     return dbc.Alert([html.I(className="bi bi-check2 me-1"), text], color="success", className="small py-2 mb-0 mt-2")
 
 
-def alerts_view(alerts: list[AlertRow]) -> html.Div:
-    if not alerts:
-        return html.Div("No bid notification for your organisation.", className="small text-body-secondary")
-    items = []
-    for a in alerts:
-        css = ALERT_CLASS.get(Severity(a.severity), "state-neutral") if a.severity in set(Severity) else "state-neutral"
-        items.append(html.Li([
-            html.Div([html.Span(a.kind.replace("_", " "), className=f"badge {css} me-2"),
-                      html.Span(when(a.at), className="text-body-secondary")]),
-            html.Div(a.text),
-        ], className="small mb-2"))
-    return html.Ul(items, className="list-unstyled mb-0")
+def alerts_view(alerts: list[AlertRow]) -> html.Div | html.Ul:
+    return alert_list(alerts, "No bid notification for your organisation.", lambda a: a.kind.replace("_", " "),
+                      links=False)
 
 
 def post_close_view(rows: list[ChangeRow], limit: int = 12) -> html.Div:

@@ -16,6 +16,7 @@ from components.palette import (
     TECHNOLOGY_COLOURS,
     TEXT_ON_DARK,
     TEXT_ON_LIGHT,
+    severity_class,
     severity_colour,
 )
 from data.domain.enums import NoticeKind, NoticeStatus, Severity, Technology
@@ -23,8 +24,6 @@ from data.domain.market_time import MARKET_TZ, MARKET_TZ_LABEL, format_market
 from data.domain.notices import KIND_LABELS, SERVICE_TYPES
 from data.queries.notices import AckRow, HistoryRow, NoticeRow, PendingAck, WholesaleNeeds
 
-SEVERITY_CLASS = {Severity.ALARM: "state-alarm", Severity.ACTION: "state-action",
-                  Severity.COMPLIANT: "state-compliant", Severity.INFORMATION: "state-information"}
 SEVERITY_ICON = {Severity.ALARM: "bi-exclamation-octagon-fill", Severity.ACTION: "bi-hourglass-split",
                  Severity.COMPLIANT: "bi-check-circle-fill", Severity.INFORMATION: "bi-info-circle"}
 STATUS_ICONS = {NoticeStatus.DRAFT: "bi-pencil", NoticeStatus.PUBLISHED: "bi-megaphone",
@@ -60,7 +59,7 @@ def escalation_text(severity: Severity | None, acknowledged: bool, recipients: i
 
 
 def severity_badge(severity: Severity | None, text: str) -> html.Span:
-    css = SEVERITY_CLASS.get(severity, "state-neutral") if severity else "state-neutral"
+    css = severity_class(severity)
     icon = SEVERITY_ICON.get(severity, "bi-clock") if severity else "bi-clock"
     return html.Span([html.I(className=f"bi {icon} me-1"), text], className=f"badge {css}")
 

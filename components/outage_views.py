@@ -5,14 +5,23 @@ from datetime import datetime, timedelta
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 from markupsafe import escape
 
-from components.palette import NEUTRAL, SEVERITY_COLOURS, TEXT_ON_DARK, TEXT_ON_LIGHT, severity_colour
+from components.alerts import alert_list, when
+from components.palette import (
+    NEUTRAL,
+    SEVERITY_COLOURS,
+    TEXT_ON_DARK,
+    TEXT_ON_LIGHT,
+    severity_class,
+    severity_colour,
+)
 from data.domain.enums import OutageState, Severity
-from data.domain.market_time import MARKET_TZ, format_market
+from data.domain.market_time import MARKET_TZ
 from data.domain.outages import limit_text
-from data.queries.outages import AlertRow, HistoryRow, OutageImpact, OutageRow
+from data.queries.notifications import AlertRow
+from data.queries.outages import HistoryRow, OutageImpact, OutageRow
 from layers.geojson import fmt_mw
 
 STATE_SEVERITY: dict[str, Severity | None] = {
@@ -30,17 +39,11 @@ OUTAGE_STATE_CELL_RULES = {
     "state-cell-compliant": {"function": "params.value === 'restored'"},
 }
 TIMELINE_ROWS = 40
-ALERT_CLASS = {Severity.ALARM: "state-alarm", Severity.ACTION: "state-action",
-               Severity.COMPLIANT: "state-compliant", Severity.INFORMATION: "state-information"}
-
-
-def when(ts: datetime | None, missing: str = "—") -> str:
-    return format_market(ts) if ts else missing
 
 
 def state_badge(state: str) -> html.Span:
     severity = STATE_SEVERITY.get(state)
-    css = ALERT_CLASS.get(severity, "state-neutral") if severity else "state-neutral"
+    css = severity_class(severity)
     return html.Span([html.I(className=f"bi {STATE_ICONS.get(state, 'bi-circle')} me-1"), state],
                      className=f"badge {css}")
 
@@ -163,17 +166,6 @@ def detail_view(row: OutageRow, impact: OutageImpact | None, history: list[Histo
                      html.Div("History", className="small fw-semibold mt-2"), *_history(history)])
 
 
-def alerts_view(alerts: list[AlertRow]) -> html.Div:
-    if not alerts:
-        return html.Div("No outage alert for your organisation.", className="small text-body-secondary")
-    items = []
-    for a in alerts:
-        css = ALERT_CLASS.get(Severity(a.severity), "state-neutral") if a.severity in set(Severity) else "state-neutral"
-        text = (dcc.Link(a.text, href=a.link, className="link-body-emphasis link-underline-opacity-25")
-                if a.link else a.text)
-        items.append(html.Li([
-            html.Div([html.Span(a.severity, className=f"badge {css} me-2"),
-                      html.Span(when(a.at), className="text-body-secondary")]),
-            html.Div(text),
-        ], className="small mb-2 outage-alert"))
-    return html.Ul(items, className="list-unstyled mb-0")
+def alerts_view(alerts: list[AlertRow]) -> html.Div | html.Ul:
+    return alert_list(alerts, "No outage alert for your organisation.", lambda a: a.severity,
+                      item_class="outage-alert")

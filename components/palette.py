@@ -35,3 +35,8 @@ TECHNOLOGY_COLOURS: dict[Technology, str] = {
 
 def severity_colour(severity: Severity | None) -> str:
     return NEUTRAL if severity is None else SEVERITY_COLOURS[severity]
+
+
+def severity_class(severity: str | None) -> str:
+    """The theme's badge class for a severity (state-alarm, ... in assets/theme); state-neutral otherwise."""
+    return f"state-{severity}" if severity in set(Severity) else "state-neutral"

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from data.access import Permission, Principal, der_scope
 from data.domain.bids import LIVE_STATUSES, WHOLESALE_MARKETS
 from data.domain.enums import BidStatus, Role
-from data.models import Bid, BidChange, Der, Notification, Organisation, Resource
+from data.models import Bid, BidChange, Der, Organisation, Resource
+from data.queries.notifications import ALERT_LIMIT, AlertRow, alerts_for
 
 __all__ = [
     "ALERT_KINDS", "AlertRow", "AssetRow", "BLOCKED_KIND", "BidFilters", "BidRow", "FLOOR_KIND", "POST_CLOSE_KIND",
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 ROW_LIMIT = 2000
-ALERT_LIMIT = 20
 # Notification kinds of this page (written by the bid services: data/services/bids.py and its neighbours).
 SELECTION_KIND = "bid_selection"
 BLOCKED_KIND = "bid_blocked"
@@ -249,22 +249,5 @@ def consolidated_rows(session: Session, principal: Principal, trade_date: date) 
 # --- alerts ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AlertRow:
-    id: int
-    at: datetime
-    kind: str
-    severity: str
-    text: str
-    link: str | None
-
-
 def market_alerts(session: Session, principal: Principal, limit: int = ALERT_LIMIT) -> list[AlertRow]:
-    if principal.organisation_id is None:
-        return []
-    N = Notification
-    rows = session.scalars(
-        select(N).where(N.organisation_id == principal.organisation_id,
-                        or_(N.user_id.is_(None), N.user_id == principal.user_id), N.kind.in_(ALERT_KINDS))
-        .order_by(N.created_at.desc(), N.id.desc()).limit(limit))
-    return [AlertRow(n.id, n.created_at, n.kind, n.severity, n.text, n.link) for n in rows]
+    return alerts_for(session, principal, ALERT_KINDS, limit)

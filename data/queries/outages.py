@@ -25,16 +25,15 @@ from data.models import (
     DispatchInstruction,
     Feeder,
     LimitRequest,
-    Notification,
     Organisation,
     Outage,
     OutageElement,
     Station,
     User,
 )
+from data.queries.notifications import ALERT_LIMIT, AlertRow, alerts_for
 
 LOG_LIMIT = 1000
-ALERT_LIMIT = 20
 SHOWN_DER_IDS = 50
 AUDIT_ENTITY = "outage"
 _LIVE_DER = Der.status.notin_((DerStatus.REJECTED, DerStatus.DEACTIVATED))
@@ -381,26 +380,9 @@ def outage_history(session: Session, principal: Principal, outage_ids: Sequence[
 # --- alerts and the entry form ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AlertRow:
-    id: int
-    at: datetime
-    severity: str
-    text: str
-    link: str | None
-
-
 def outage_alerts(session: Session, principal: Principal, limit: int = ALERT_LIMIT) -> list[AlertRow]:
     """Outage alerts addressed to the principal's organisation (or to the principal), newest first."""
-    if principal.organisation_id is None:
-        return []
-    N = Notification
-    rows = session.scalars(
-        select(N).where(N.organisation_id == principal.organisation_id,
-                        or_(N.user_id.is_(None), N.user_id == principal.user_id),
-                        N.kind.in_((ALERT_KIND, IMPACT_KIND)))
-        .order_by(N.created_at.desc(), N.id.desc()).limit(limit))
-    return [AlertRow(n.id, n.created_at, n.severity, n.text, n.link) for n in rows]
+    return alerts_for(session, principal, (ALERT_KIND, IMPACT_KIND), limit)
 
 
 def station_choices(session: Session, principal: Principal) -> list[tuple[int, str, bool]]:
