@@ -25,7 +25,6 @@ from data.domain.notices import (
     points_in_area,
 )
 from data.models import (
-    AuditEntry,
     Der,
     Feeder,
     Notice,
@@ -36,6 +35,7 @@ from data.models import (
     Station,
     User,
 )
+from data.queries.audit_trail import audit_trail
 from data.queries.outages import supply_tree
 
 __all__ = [
@@ -352,19 +352,9 @@ def notice_history(session: Session, principal: Principal, notice_id: int) -> li
     """Audit rows of a visible notice, oldest first."""
     if notice_row(session, principal, notice_id) is None:
         return []
-    rows = session.execute(
-        select(AuditEntry, User.display_name, Organisation.name)
-        .outerjoin(User, User.id == AuditEntry.user_id)
-        .outerjoin(Organisation, Organisation.id == AuditEntry.organisation_id)
-        .where(AuditEntry.entity == AUDIT_ENTITY, AuditEntry.entity_id == str(notice_id))
-        .order_by(AuditEntry.at, AuditEntry.id))
-    out = []
-    for entry, user, org in rows:
-        after = entry.after or {}
-        out.append(HistoryRow(at=entry.at, action=entry.action.removeprefix("notice_").replace("_", " "),
-                              who=" · ".join(p for p in (user, org) if p) or "system",
-                              status=str(after.get("status", "")), note=str(after.get("note") or "")))
-    return out
+    return [HistoryRow(at=step.at, action=step.action.removeprefix("notice_").replace("_", " "), who=step.who,
+                       status=str(step.after.get("status", "")), note=str(step.after.get("note") or ""))
+            for step in audit_trail(session, AUDIT_ENTITY, [notice_id])]
 
 
 # --- the location picker ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from data.domain.market_time import hour_ending_end_utc, hour_ending_start_utc, 
 from data.domain.outages import ALERT_KIND, IMPACT_KIND, Element, affected_ders, elements_below
 from data.domain.supply_chain import FeederNode, StationNode, SupplyTree
 from data.models import (
-    AuditEntry,
     Bid,
     Der,
     DispatchInstruction,
@@ -31,6 +30,7 @@ from data.models import (
     Station,
     User,
 )
+from data.queries.audit_trail import audit_trail
 from data.queries.notifications import ALERT_LIMIT, AlertRow, alerts_for
 
 LOG_LIMIT = 1000
@@ -361,20 +361,10 @@ def outage_history(session: Session, principal: Principal, outage_ids: Sequence[
     visible = list(session.scalars(select(Outage.id).where(Outage.id.in_(list(outage_ids)), outage_scope(principal))))
     if not visible:
         return []
-    rows = session.execute(
-        select(AuditEntry, User.display_name, Organisation.name)
-        .outerjoin(User, User.id == AuditEntry.user_id)
-        .outerjoin(Organisation, Organisation.id == AuditEntry.organisation_id)
-        .where(AuditEntry.entity == AUDIT_ENTITY, AuditEntry.entity_id.in_([str(i) for i in visible]))
-        .order_by(AuditEntry.at, AuditEntry.id))
-    out = []
-    for entry, user, org in rows:
-        after = entry.after or {}
-        who = " · ".join(p for p in (user, org) if p) or "system"
-        out.append(HistoryRow(outage_id=int(entry.entity_id or 0), at=entry.at,
-                              action=entry.action.removeprefix("outage_").replace("_", " "), who=who,
-                              state=str(after.get("state", "")), note=str(after.get("note") or "")))
-    return out
+    return [HistoryRow(outage_id=int(step.entity_id or 0), at=step.at,
+                       action=step.action.removeprefix("outage_").replace("_", " "), who=step.who,
+                       state=str(step.after.get("state", "")), note=str(step.after.get("note") or ""))
+            for step in audit_trail(session, AUDIT_ENTITY, visible)]
 
 
 # --- alerts and the entry form ---------------------------------------------------------------------------
