@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from data.access import Permission, Principal
 from data.domain.enums import Role
 from data.models import AuditEntry, Organisation, Resource, ResourcePlan, User
+from data.queries.audit_trail import audit_trail
 from data.queries.bids import ROW_LIMIT, fixed_scope, scoped_resource_ids
 
 __all__ = ["PLAN_AFTER_CLOSE_ACTION", "PLAN_ENTITY", "PLAN_SAVED_ACTION", "PlanHistoryRow", "PlanRow", "plan_history",
@@ -106,25 +107,16 @@ def plan_history(session: Session, principal: Principal, plan_ids: Iterable[int]
     ids = list(plan_ids)
     if not ids or not principal.can(Permission.VIEW_BIDS):
         return []
-    visible = [str(i) for i in session.scalars(
+    visible = list(session.scalars(
         select(ResourcePlan.id).join(Resource, Resource.id == ResourcePlan.resource_id)
-        .where(ResourcePlan.id.in_(ids), plan_scope(principal)))]
-    if not visible:
-        return []
-    rows = session.execute(
-        select(AuditEntry, User.display_name, Organisation.name)
-        .outerjoin(User, User.id == AuditEntry.user_id)
-        .outerjoin(Organisation, Organisation.id == AuditEntry.organisation_id)
-        .where(AuditEntry.entity == PLAN_ENTITY, AuditEntry.entity_id.in_(visible))
-        .order_by(AuditEntry.at, AuditEntry.id))
+        .where(ResourcePlan.id.in_(ids), plan_scope(principal))))
     out = []
-    for entry, user, org in rows:
-        after = entry.after or {}
+    for step in audit_trail(session, PLAN_ENTITY, visible):
+        after = step.after
         first, last = after.get("first_hour_ending"), after.get("last_hour_ending")
         out.append(PlanHistoryRow(
-            plan_id=int(entry.entity_id or 0), at=entry.at, action=entry.action.removeprefix("resource_plan_"),
-            after_close=entry.action == PLAN_AFTER_CLOSE_ACTION,
-            who=" · ".join(p for p in (user, org) if p) or "system", resource=str(after.get("resource", "")),
+            plan_id=int(step.entity_id or 0), at=step.at, action=step.action.removeprefix("resource_plan_"),
+            after_close=step.action == PLAN_AFTER_CLOSE_ACTION, who=step.who, resource=str(after.get("resource", "")),
             trade_date=str(after.get("trade_date", "")),
             intends_to_offer="yes" if after.get("intends_to_offer") else "no",
             hours=f"HE{first}–{last}" if first and last else "", note=str(after.get("note") or "")))
